@@ -1,0 +1,116 @@
+"""The one error tree of Argus.
+
+Every error a user can cause or meet is an :class:`ArgusError` with a stable machine-readable
+``code`` and an HTTP ``status``. Domain code raises these and never imports the web framework; a
+single handler in ``api/`` maps them to responses.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ArgusError(Exception):
+    """Base of every error Argus reports to a client."""
+
+    code: ClassVar[str] = "internal_error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message}
+
+
+class InvalidInput(ArgusError):
+    """The request is well-formed HTTP but its content cannot be used."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class InvalidImage(InvalidInput):
+    """The bytes are not a readable image: corrupt, truncated, empty, or not an image at all."""
+
+    code = "invalid_image"
+
+
+class InvalidVideo(InvalidInput):
+    """The bytes are not a readable video."""
+
+    code = "invalid_video"
+
+
+class UnsupportedMediaType(ArgusError):
+    """The file is of a kind Argus does not read."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+class PayloadTooLarge(ArgusError):
+    """A limit on bytes, pixels, frames or duration was crossed."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class ValidationFailed(ArgusError):
+    """The request is malformed (missing or ill-typed fields)."""
+
+    code = "validation_error"
+    status = 422
+
+
+class NotFound(ArgusError):
+    code = "not_found"
+    status = 404
+
+
+class UnknownModel(NotFound):
+    """No model of that name is in the catalog."""
+
+    code = "unknown_model"
+
+
+class ModelNotInstalled(ArgusError):
+    """The model is in the catalog but its files are not on this machine."""
+
+    code = "model_not_installed"
+    status = 409
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Model '{name}' is not installed. Install it with: argus models pull {name}",
+            model=name,
+        )
+        self.name = name
+
+
+class DownloadsDisabled(ArgusError):
+    """A download was asked for while ARGUS_OFFLINE is set."""
+
+    code = "downloads_disabled"
+    status = 403
+
+
+class DownloadFailed(ArgusError):
+    """The model hub could not be reached or returned an error."""
+
+    code = "download_failed"
+    status = 502
+
+
+class ModelLoadFailed(ArgusError):
+    """Installed model files could not be loaded (corrupt, wrong format, missing provider)."""
+
+    code = "model_load_failed"
+    status = 500
+
+
+class ServiceUnavailable(ArgusError):
+    code = "service_unavailable"
+    status = 503

@@ -1,0 +1,1 @@
+"""Models: named, catalogued, lazily loaded `InferenceModel`s, built-in or pulled."""

@@ -1,0 +1,149 @@
+"""`ModelPool`: load models on demand, keep a preload list, unload by TTL and LRU under a budget.
+
+The pool is the only owner of loaded models. ``get(name)`` returns a loaded model (loading it at
+most once even under concurrent requests); idle models are unloaded after ``ttl_s``, and when the
+estimated memory of loaded models exceeds the budget the least recently used non-preloaded ones go
+first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from argus.config import Settings
+from argus.errors import ModelNotInstalled
+from argus.models.base import InferenceModel, ModelContext, SessionFactory
+from argus.models.catalog import Catalog, ModelSpec
+
+AnyModel = InferenceModel[Any, Any]
+
+
+def model_class(spec: ModelSpec) -> type[AnyModel]:
+    """Import the ``module:Class`` named by ``spec.family``."""
+    module_name, _, attr = spec.family.partition(":")
+    cls: type[AnyModel] = getattr(importlib.import_module(module_name), attr)
+    return cls
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    name: str
+    task: str
+    description: str
+    license: str
+    builtin: bool
+    installed: bool
+    loaded: bool
+    providers: list[str]
+    memory_mb: float
+    idle_s: float | None
+    pull_command: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ModelPool:
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog | None = None,
+        *,
+        session_factory: SessionFactory | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog or Catalog(settings.models_dir)
+        self._session_factory = session_factory
+        self._clock = clock
+        self._models: dict[str, AnyModel] = {}
+        self._lock = threading.Lock()
+        self._preload = set(settings.models.preload)
+
+    def model(self, name: str) -> AnyModel:
+        """The (possibly not yet loaded) model object for ``name``."""
+        with self._lock:
+            existing = self._models.get(name)
+            if existing is not None:
+                return existing
+            spec = self.catalog.get(name)
+            files = self.catalog.resolve(spec)
+            if files is None:
+                raise ModelNotInstalled(name)
+            ctx = ModelContext(files, self.settings.runtime, self._session_factory)
+            created = model_class(spec)(spec, ctx)
+            self._models[name] = created
+            return created
+
+    def get(self, name: str) -> AnyModel:
+        """A loaded model; unloads idle or over-budget models first."""
+        m = self.model(name)
+        m.load()
+        m.last_used = self._clock()
+        self.evict(keep=name)
+        return m
+
+    def preload(self) -> None:
+        for name in self._preload:
+            self.get(name)
+
+    def loaded_memory_mb(self) -> float:
+        return sum(m.spec.memory_mb for m in self._models.values() if m.loaded)
+
+    def evict(self, keep: str | None = None) -> list[str]:
+        """Unload models idle for longer than the TTL, then LRU ones while over budget."""
+        now = self._clock()
+        ttl = self.settings.models.ttl_s
+        budget = self.settings.models.memory_budget_mb
+        unloaded: list[str] = []
+        with self._lock:
+            candidates = sorted(
+                (m for m in self._models.values() if m.loaded and m.name not in self._preload),
+                key=lambda m: m.last_used,
+            )
+            for m in candidates:
+                if m.name != keep and ttl > 0 and now - m.last_used > ttl:
+                    m.unload()
+                    unloaded.append(m.name)
+            for m in candidates:
+                if self.loaded_memory_mb() <= budget:
+                    break
+                if m.loaded and m.name != keep:
+                    m.unload()
+                    unloaded.append(m.name)
+        return unloaded
+
+    def status(self) -> list[ModelStatus]:
+        now = self._clock()
+        out = []
+        for spec in self.catalog.specs():
+            m = self._models.get(spec.name)
+            loaded = m is not None and m.loaded
+            installed = self.catalog.installed(spec)
+            out.append(
+                ModelStatus(
+                    name=spec.name,
+                    task=spec.task,
+                    description=spec.description,
+                    license=spec.license,
+                    builtin=spec.builtin,
+                    installed=installed,
+                    loaded=loaded,
+                    providers=m.providers if m is not None and loaded else [],
+                    memory_mb=spec.memory_mb,
+                    idle_s=round(now - m.last_used, 1) if m is not None and loaded else None,
+                    pull_command=None if installed else spec.pull_command,
+                )
+            )
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            for m in self._models.values():
+                m.unload()
+            self._models.clear()
