@@ -90,14 +90,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     port: int = Field(8000, description="Port the HTTP server listens on.")
     data_dir: Path = Field(Path("./data"), description="Database, blobs and pulled models.")
-    offline: bool = Field(
-        False, description="Refuse every download, `argus models pull` included."
-    )
+    offline: bool = Field(False, description="Refuse every download, `argus models pull` included.")
     log_level: str = Field("info", description="Python logging level.")
-    imaging: ImagingSettings = Field(default_factory=ImagingSettings)  # type: ignore[arg-type]
-    video: VideoSettings = Field(default_factory=VideoSettings)  # type: ignore[arg-type]
-    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)  # type: ignore[arg-type]
-    models: ModelSettings = Field(default_factory=ModelSettings)  # type: ignore[arg-type]
+    imaging: ImagingSettings = Field(default_factory=ImagingSettings)
+    video: VideoSettings = Field(default_factory=VideoSettings)
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
 
     @property
     def models_dir(self) -> Path:

@@ -46,7 +46,7 @@ class ModelContext:
     """
 
     files: Mapping[str, Path]
-    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)  # type: ignore[arg-type]
+    runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     session_factory: SessionFactory | None = None
 
     def session(self, key: str) -> Session:

@@ -178,9 +178,7 @@ BUILTINS: tuple[ModelSpec, ...] = (
         thresholds={"box": 0.5, "text": 0.5},
         memory_mb=120,
     ),
-    _cascade(
-        "haar-face-frontal", "haarcascade_frontalface_default.xml", "Frontal faces.", "face"
-    ),
+    _cascade("haar-face-frontal", "haarcascade_frontalface_default.xml", "Frontal faces.", "face"),
     _cascade("haar-face-profile", "haarcascade_profileface.xml", "Faces in profile.", "face"),
     _cascade("haar-body-full", "haarcascade_fullbody.xml", "Standing full bodies.", "person"),
     _cascade("haar-body-upper", "haarcascade_upperbody.xml", "Head and shoulders.", "person"),

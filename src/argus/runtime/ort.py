@@ -44,7 +44,7 @@ def choose_providers(settings: RuntimeSettings) -> list[str]:
 
 
 def _info(arg: ort.NodeArg) -> TensorInfo:
-    shape = tuple(d if isinstance(d, int) else d for d in (arg.shape or ()))
+    shape = tuple(arg.shape or ())
     return TensorInfo(arg.name, shape, str(arg.type))
 
 

@@ -31,7 +31,7 @@ class Session(Protocol):
 
     @property
     def providers(self) -> Sequence[str]:
-        """Execution providers actually in use, fastest first (e.g. ``["CPUExecutionProvider"]``)."""
+        """Execution providers in use, fastest first (e.g. ``["CPUExecutionProvider"]``)."""
         ...
 
     @property

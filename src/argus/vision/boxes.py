@@ -32,9 +32,10 @@ def clip(boxes: npt.ArrayLike, size: tuple[int, int]) -> Float32Array:
 def area(boxes: npt.ArrayLike) -> Float32Array:
     """(N,) areas in square pixels; inverted boxes have area 0."""
     b = as_boxes(boxes)
-    return (np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)).astype(
-        np.float32
-    )
+    w = np.clip(b[:, 2] - b[:, 0], 0, None)
+    h = np.clip(b[:, 3] - b[:, 1], 0, None)
+    out: Float32Array = (w * h).astype(np.float32)
+    return out
 
 
 def expand(boxes: npt.ArrayLike, ratio: float) -> Float32Array:

@@ -116,15 +116,19 @@ class Detections:
 
     @property
     def areas(self) -> Float32Array:
-        w = np.clip(self.xyxy[:, 2] - self.xyxy[:, 0], 0, None)
-        h = np.clip(self.xyxy[:, 3] - self.xyxy[:, 1], 0, None)
-        return (w * h).astype(np.float32)
+        from argus.vision.boxes import area
+
+        return area(self.xyxy)
 
     def scaled(self, factor_x: float, factor_y: float | None = None) -> Detections:
         """The same detections with coordinates multiplied (reduced decode -> original)."""
         fy = factor_x if factor_y is None else factor_y
         f = np.array([factor_x, fy, factor_x, fy], np.float32)
-        lm = None if self.landmarks is None else self.landmarks * np.array([factor_x, fy], np.float32)
+        lm = (
+            None
+            if self.landmarks is None
+            else self.landmarks * np.array([factor_x, fy], np.float32)
+        )
         return Detections(self.xyxy * f, self.scores, self.labels, lm, self.data)
 
     def sorted_by_score(self) -> Detections:

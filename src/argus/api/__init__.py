@@ -1,0 +1,1 @@
+"""The HTTP edge: routes parse and validate, everything else happens below."""

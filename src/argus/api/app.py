@@ -1,0 +1,64 @@
+"""`create_app(settings)`: builds the model pool in the lifespan and keeps it on ``app.state``.
+
+No module-level mutable state: everything a request needs hangs off ``app.state``, so tests can
+build as many independent apps as they like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from argus import __version__
+from argus.api.errors import install_error_handlers
+from argus.api.routes import meta, models
+from argus.config import Settings
+from argus.models.pool import ModelPool
+
+log = logging.getLogger(__name__)
+
+EVICT_INTERVAL_S = 30.0
+
+
+async def _evict_loop(pool: ModelPool) -> None:
+    while True:
+        await asyncio.sleep(EVICT_INTERVAL_S)
+        unloaded = await asyncio.to_thread(pool.evict)
+        if unloaded:
+            log.info("unloaded idle models: %s", ", ".join(unloaded))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        pool = ModelPool(settings)
+        app.state.settings = settings
+        app.state.pool = pool
+        await asyncio.to_thread(pool.preload)
+        evictor = asyncio.create_task(_evict_loop(pool))
+        try:
+            yield
+        finally:
+            evictor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await evictor
+            pool.close()
+
+    app = FastAPI(
+        title="Argus",
+        version=__version__,
+        summary="Self-hosted image understanding: classification, moderation, anonymization, "
+        "analysis and faces, offline first.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(meta.router)
+    app.include_router(models.router)
+    return app

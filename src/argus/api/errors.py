@@ -1,0 +1,44 @@
+"""One handler maps the error tree to HTTP.
+
+Argus's own routes answer ``{"error": {"code", "message"}}`` with the error's status. Seed routes
+that must keep their seed's error bodies register their own handlers on their routers later.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from argus.errors import ArgusError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+async def _argus_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ArgusError)
+    if exc.status >= 500:
+        log.error("%s: %s", exc.code, exc.message)
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg', 'invalid')}" if where else err.get("msg", ""))
+    return JSONResponse(
+        error_body("validation_error", "; ".join(parts) or "invalid request"), status_code=422
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ArgusError, _argus_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

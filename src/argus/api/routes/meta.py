@@ -1,0 +1,35 @@
+"""Service-level routes: what this server is and whether it is healthy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from argus import __version__
+from argus.api.deps import AppSettings, Pool
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/", summary="What this server is and where to look next")
+def index(settings: AppSettings) -> dict[str, Any]:
+    return {
+        "name": "Argus",
+        "version": __version__,
+        "docs": "/docs",
+        "health": "/health",
+        "models": "/api/v1/models",
+        "offline": settings.offline,
+    }
+
+
+@router.get("/health", summary="200 when every component works, 503 naming the one that does not")
+def health(settings: AppSettings, pool: Pool) -> JSONResponse:
+    failing: dict[str, str] = {}
+    if not settings.data_dir.is_dir():
+        failing["data_dir"] = f"{settings.data_dir} does not exist"
+    if failing:
+        return JSONResponse({"status": "error", "failing": failing}, status_code=503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Pydantic response and request shapes: JSON only at this edge."""

@@ -1,0 +1,24 @@
+"""Shapes of the model-management API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ModelInfo(BaseModel):
+    name: str
+    task: str
+    description: str
+    license: str
+    builtin: bool = Field(description="Ships inside an installed package; works offline.")
+    installed: bool
+    loaded: bool
+    providers: list[str] = Field(description="Execution providers of the loaded model.")
+    memory_mb: float = Field(description="Estimated memory when loaded.")
+    idle_s: float | None = Field(description="Seconds since last use, when loaded.")
+    pull_command: str | None = Field(description="How to install it, when it is not installed.")
+
+
+class ModelList(BaseModel):
+    models: list[ModelInfo]
+    available_providers: list[str]

@@ -1,0 +1,102 @@
+"""`argus doctor`: what is installed, which providers, which models load, free memory."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from argus.config import Settings
+from argus.errors import ArgusError
+from argus.models.pool import ModelPool
+
+PACKAGES = (
+    "onnxruntime",
+    "onnxruntime-gpu",
+    "dlib-bin",
+    "opencv-python-headless",
+    "opencv-python",
+    "pillow",
+    "pillow-heif",
+    "numpy",
+    "nudenet",
+    "rapidocr_onnxruntime",
+    "reverse_geocoder",
+    "huggingface_hub",
+)
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def free_memory_mb() -> float | None:
+    """Available memory from /proc/meminfo (Linux), else None."""
+    try:
+        with Path("/proc/meminfo").open() as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def run(settings: Settings, console: Console) -> bool:
+    """Print the report; True when every built-in model loads."""
+    from argus.runtime.ort import available_providers
+
+    console.print(
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"
+    )
+    mem = free_memory_mb()
+    console.print(f"Free memory: {mem:.0f} MiB" if mem is not None else "Free memory: unknown")
+    console.print(f"Data dir: {settings.data_dir.resolve()}  offline: {settings.offline}")
+    console.print(f"ONNX Runtime providers: {', '.join(available_providers())}")
+    if _version("opencv-python"):
+        console.print(
+            "[yellow]warning[/yellow]: opencv-python (GUI build) is installed beside "
+            "opencv-python-headless; they share the cv2 folder. Reinstall the headless one."
+        )
+    pkgs = Table("package", "version")
+    for dist in PACKAGES:
+        v = _version(dist)
+        if v or dist not in ("onnxruntime-gpu", "opencv-python"):
+            pkgs.add_row(dist, v or "[red]missing[/red]")
+    console.print(pkgs)
+
+    pool = ModelPool(settings)
+    table = Table("model", "task", "loads", "load s", "runs on")
+    all_ok = True
+    for status in pool.status():
+        if not status.installed:
+            table.add_row(status.name, status.task, f"not installed: {status.pull_command}", "", "")
+            if status.builtin:
+                all_ok = False
+            continue
+        start = time.perf_counter()
+        try:
+            model = pool.get(status.name)
+        except (ArgusError, OSError, RuntimeError) as exc:
+            table.add_row(status.name, status.task, f"[red]no[/red]: {exc}", "", "")
+            all_ok = False
+            continue
+        elapsed = time.perf_counter() - start
+        table.add_row(
+            status.name,
+            status.task,
+            "[green]yes[/green]",
+            f"{elapsed:.2f}",
+            ", ".join(model.providers),
+        )
+        model.unload()
+    console.print(table)
+    return all_ok

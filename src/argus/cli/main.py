@@ -1,0 +1,64 @@
+"""`argus`: serve, inspect configuration, check the install, manage models."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import typer
+from rich.console import Console
+
+from argus.cli import doctor as doctor_cmd
+from argus.cli import models as models_cmd
+from argus.config import Settings
+
+app = typer.Typer(
+    help="Argus: self-hosted image understanding, offline first.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(models_cmd.app, name="models")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Listen address (default ARGUS_HOST or 127.0.0.1)."),
+    port: int | None = typer.Option(None, help="Port (default ARGUS_PORT or 8000)."),
+) -> None:
+    """Run the HTTP server on the configured host and port."""
+    import uvicorn
+
+    from argus.api.app import create_app
+
+    settings = Settings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    if overrides:
+        settings = settings.model_copy(update=overrides)
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    console.print(f"Argus on http://{settings.host}:{settings.port}  (docs at /docs)")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def config() -> None:
+    """Print the effective settings as JSON (secrets masked)."""
+    typer.echo(json.dumps(Settings().masked(), indent=2))
+
+
+@app.command()
+def doctor() -> None:
+    """What is installed, which execution providers, which models load, free memory."""
+    ok = doctor_cmd.run(Settings(), console)
+    raise typer.Exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    app()

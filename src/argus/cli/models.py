@@ -1,0 +1,79 @@
+"""`argus models list|pull|verify|remove`."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from argus.config import Settings
+from argus.errors import ArgusError
+from argus.models.pool import ModelPool
+
+app = typer.Typer(help="List, pull, verify and remove models.", no_args_is_help=True)
+console = Console()
+
+
+def _fail(exc: ArgusError) -> typer.Exit:
+    console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+    return typer.Exit(2)
+
+
+@app.command("list")
+def list_models(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Every model in the catalog, and whether it is installed."""
+    statuses = ModelPool(Settings()).status()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
+        return
+    table = Table("name", "task", "installed", "source", "licence")
+    for s in statuses:
+        installed = (
+            "[green]yes[/green]" if s.installed else f"[yellow]no[/yellow]: {s.pull_command}"
+        )
+        table.add_row(s.name, s.task, installed, "built-in" if s.builtin else "pulled", s.license)
+    console.print(table)
+
+
+@app.command()
+def pull(
+    name: str = typer.Argument(..., help="Catalog name or Hugging Face repo id (owner/repo)."),
+    revision: str | None = typer.Option(None, help="Branch, tag or commit to pull."),
+) -> None:
+    """Download a model (refused when ARGUS_OFFLINE=1)."""
+    from argus.models import hub
+
+    try:
+        spec = hub.pull(name, Settings(), revision=revision)
+    except ArgusError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]installed[/green] {spec.name} ({spec.task}, {len(spec.files)} files)")
+
+
+@app.command()
+def verify(name: str = typer.Argument(..., help="Model to check.")) -> None:
+    """Check a model's files (sha256 against the manifest) and that it loads."""
+    from argus.models import hub
+
+    try:
+        report = hub.verify(name, Settings())
+    except ArgusError as exc:
+        raise _fail(exc) from exc
+    console.print(report.summary())
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def remove(name: str = typer.Argument(..., help="Pulled model to delete.")) -> None:
+    """Delete a pulled model's files."""
+    from argus.models import hub
+
+    try:
+        hub.remove(name, Settings())
+    except ArgusError as exc:
+        raise _fail(exc) from exc
+    console.print(f"removed {name}")

@@ -1,0 +1,54 @@
+"""`argus serve` as a real process: honours ARGUS_HOST/PORT/DATA_DIR and answers /health, /docs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_argus_serve_answers_health_and_docs(tmp_path: Path) -> None:
+    port = _free_port()
+    data_dir = tmp_path / "argus-data"
+    env = {
+        **os.environ,
+        "ARGUS_HOST": "127.0.0.1",
+        "ARGUS_PORT": str(port),
+        "ARGUS_DATA_DIR": str(data_dir),
+        "ARGUS_OFFLINE": "1",
+    }
+    argus = Path(sys.executable).with_name("argus")
+    proc = subprocess.Popen(
+        [str(argus), "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not start within 60 s"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok"}
+        assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+        assert data_dir.is_dir()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        if proc.stdout:
+            proc.stdout.close()
