@@ -77,6 +77,13 @@ class ModelSettings(BaseModel):
     )
 
 
+class DatabaseSettings(BaseModel):
+    """Where Argus keeps its tables."""
+
+    echo: bool = Field(False, description="Log every SQL statement.")
+    pool_size: int = Field(5, description="Connections kept open (server databases only).")
+
+
 class Settings(BaseSettings):
     """The whole configuration of one Argus process."""
 
@@ -96,13 +103,33 @@ class Settings(BaseSettings):
     video: VideoSettings = Field(default_factory=VideoSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
     models: ModelSettings = Field(default_factory=ModelSettings)
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL (ARGUS_DATABASE_URL), e.g. postgresql://user:pw@host/db "
+        "or mysql://user:pw@host/db (async drivers are chosen for you); default SQLite at "
+        "<data_dir>/argus.db.",
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @property
     def models_dir(self) -> Path:
         return self.models.dir if self.models.dir is not None else self.data_dir / "models"
 
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured database URL, or SQLite under the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'argus.db').resolve()}"
+
     def masked(self) -> dict[str, Any]:
         """The effective settings as plain data, secrets replaced by ``'**********'``."""
         data: dict[str, Any] = self.model_dump(mode="json")
         data["models"]["dir"] = str(self.models_dir)
+        if self.database_url:
+            from sqlalchemy.engine import make_url
+
+            data["database_url"] = make_url(self.database_url).render_as_string(
+                hide_password=True
+            )
         return data
