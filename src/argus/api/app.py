@@ -15,6 +15,8 @@ from fastapi import FastAPI
 
 from argus import __version__
 from argus.api.errors import install_error_handlers
+from argus.api.metrics import Metrics
+from argus.api.middleware import RequestContextMiddleware
 from argus.api.routes import meta, models
 from argus.config import Settings
 from argus.models.pool import ModelPool
@@ -58,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "analysis and faces, offline first.",
         lifespan=lifespan,
     )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(models.router)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from argus.config import RuntimeSettings
 from argus.runtime.session import Session
+from argus.timing import span
 
 if TYPE_CHECKING:
     from argus.models.catalog import ModelSpec
@@ -101,7 +102,8 @@ class InferenceModel(ABC, Generic[In, Out]):
         self.last_used = time.monotonic()
         if not batch:
             return []
-        return self._predict(batch)
+        with span(f"model:{self.name}"):
+            return self._predict(batch)
 
     def predict_one(self, item: In) -> Out:
         return self.predict([item])[0]

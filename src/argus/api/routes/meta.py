@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from argus import __version__
 from argus.api.deps import AppSettings, Pool
@@ -21,6 +22,7 @@ def index(settings: AppSettings) -> dict[str, Any]:
         "docs": "/docs",
         "health": "/health",
         "models": "/api/v1/models",
+        "metrics": "/metrics",
         "offline": settings.offline,
     }
 
@@ -33,3 +35,8 @@ def health(settings: AppSettings, pool: Pool) -> JSONResponse:
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

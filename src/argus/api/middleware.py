@@ -1,0 +1,67 @@
+"""Request ids, timing breakdown, access log line and HTTP metrics for every request.
+
+Each request gets an id (the client's ``X-Request-ID`` when it is a sane token, else a new one),
+echoed in the response header. One log line per request gives method, route, status, total time
+and the breakdown collected by :mod:`argus.timing` (decode, each model, store).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+from argus import timing
+from argus.api.metrics import Metrics
+
+log = logging.getLogger("argus.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def route_template(request: Request) -> str:
+    """The matched route's path template (``/api/v1/models/{name}``): bounded label values.
+
+    The router records the matched route in the scope, which this middleware shares.
+    """
+    matched = request.scope.get("route")
+    if matched is not None and hasattr(matched, "path"):
+        return str(matched.path)
+    return "<unmatched>"
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: object, metrics: Metrics) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.metrics = metrics
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        request.state.request_id = request_id
+        start = time.perf_counter()
+        with timing.collect() as spans:
+            response = await call_next(request)
+        elapsed = time.perf_counter() - start
+        route = route_template(request)
+        if route != "/metrics":
+            self.metrics.requests.labels(route, request.method, str(response.status_code)).inc()
+            self.metrics.latency.labels(route).observe(elapsed)
+            self.metrics.observe_timings(spans.ms)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        log.info(
+            "%s %s %s %d %.1fms %s",
+            request_id,
+            request.method,
+            route,
+            response.status_code,
+            elapsed * 1000,
+            spans.rounded(),
+        )
+        return response

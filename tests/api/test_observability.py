@@ -1,0 +1,60 @@
+"""Request ids, Prometheus metrics and per-request timing spans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from argus import timing
+from argus.api.app import create_app
+from argus.config import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_every_response_carries_a_request_id(client: TestClient) -> None:
+    a = client.get("/health").headers["X-Request-ID"]
+    b = client.get("/health").headers["X-Request-ID"]
+    assert a and b and a != b
+
+
+def test_a_sane_client_request_id_is_echoed_and_a_hostile_one_replaced(
+    client: TestClient,
+) -> None:
+    assert client.get("/", headers={"X-Request-ID": "trace-42"}).headers["X-Request-ID"] == (
+        "trace-42"
+    )
+    hostile = "x" * 500 + "\r\n"
+    echoed = client.get("/", headers={"X-Request-ID": hostile.strip()}).headers["X-Request-ID"]
+    assert echoed != hostile.strip()
+    assert len(echoed) <= 128
+
+
+def test_metrics_count_requests_per_route_template(client: TestClient) -> None:
+    for _ in range(3):
+        client.get("/api/v1/models/nudenet-320n")
+    client.get("/api/v1/models/no-such-model")
+    text = client.get("/metrics").text
+    assert (
+        'argus_http_requests_total{method="GET",route="/api/v1/models/{name:path}",'
+        'status="200"} 3.0' in text
+    )
+    assert 'route="/api/v1/models/{name:path}",status="404"} 1.0' in text
+    assert "argus_http_request_seconds_bucket" in text
+
+
+def test_spans_add_up_inside_a_collection_and_vanish_outside() -> None:
+    with timing.span("decode"):
+        pass  # outside a request: nothing to record into, no error
+    with timing.collect() as spans:
+        for _ in range(2):
+            with timing.span("decode"):
+                sum(range(1000))
+    assert set(spans.ms) == {"decode"}
+    assert spans.ms["decode"] > 0
