@@ -1,0 +1,136 @@
+"""dlib handles behind small typed wrappers: the only module that imports ``dlib``.
+
+Loaders return a wrapper per dlib object (HOG detector, MMOD CNN detector, shape predictor,
+ResNet face recogniser); each wrapper speaks numpy: images in as C-contiguous RGB ``uint8``
+arrays, boxes in and out as ``(N, 4)`` float32 ``xyxy`` in pixels of that image. dlib rectangles
+are inclusive of their right/bottom pixel, so ``xyxy = (left, top, right + 1, bottom + 1)``.
+
+The ``dlib-bin`` wheel is built without BLAS: every call runs on one CPU thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dlib
+import numpy as np
+import numpy.typing as npt
+
+from argus.errors import ModelLoadFailed
+from argus.vision.detections import Float32Array
+
+UInt8Image = npt.NDArray[np.uint8]
+
+PROVIDERS = ["dlib-cpu"]
+
+
+def _xyxy(rects: Any) -> Float32Array:
+    """dlib rectangles -> (N, 4) float32 xyxy, right/bottom exclusive."""
+    out = np.array([(r.left(), r.top(), r.right() + 1, r.bottom() + 1) for r in rects], np.float32)
+    return out.reshape(-1, 4)
+
+
+def _rectangle(box: npt.NDArray[np.floating]) -> Any:
+    """One xyxy box -> dlib.rectangle (integer, right/bottom inclusive)."""
+    x1, y1, x2, y2 = (round(float(v)) for v in box)
+    return dlib.rectangle(x1, y1, max(x1, x2 - 1), max(y1, y2 - 1))
+
+
+def _load(kind: str, loader: Any, path: Path) -> Any:
+    try:
+        return loader(str(path))
+    except RuntimeError as exc:  # dlib reports unreadable/corrupt files as RuntimeError
+        raise ModelLoadFailed(f"dlib could not load {kind} from {path.name}: {exc}") from exc
+
+
+class HogDetector:
+    """dlib's HOG + linear SVM frontal face detector (80x80 px window)."""
+
+    def __init__(self) -> None:
+        self._handle = dlib.get_frontal_face_detector()
+
+    def run(
+        self, image: UInt8Image, upsample: int, adjust_threshold: float
+    ) -> tuple[Float32Array, Float32Array]:
+        """Boxes (N, 4) and SVM margins (N,) of faces scoring above ``adjust_threshold``."""
+        rects, scores, _idx = self._handle.run(image, upsample, adjust_threshold)
+        return _xyxy(rects), np.asarray(scores, np.float32).reshape(-1)
+
+
+class CnnDetector:
+    """dlib's MMOD CNN face detector loaded from a ``.dat`` file."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = _load("the CNN face detector", dlib.cnn_face_detection_model_v1, path)
+
+    def run(self, image: UInt8Image, upsample: int) -> tuple[Float32Array, Float32Array]:
+        """Boxes (N, 4) and MMOD detection confidences (N,) of the faces found."""
+        found = self._handle(image, upsample)
+        boxes = _xyxy([d.rect for d in found])
+        return boxes, np.array([d.confidence for d in found], np.float32).reshape(-1)
+
+
+class Shapes:
+    """Landmarks of N faces of one image: ``points`` (N, K, 2) float32 plus the dlib handle."""
+
+    def __init__(self, handle: Any, points: Float32Array) -> None:
+        self.handle = handle
+        self.points = points
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+class ShapePredictor:
+    """A dlib shape predictor (5 or 68 landmarks per face)."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = _load("the shape predictor", dlib.shape_predictor, path)
+
+    def predict(self, image: UInt8Image, boxes: Float32Array) -> Shapes:
+        """Landmarks for each box (N, 4) xyxy of ``image``; ``points`` in image pixels."""
+        shapes = dlib.full_object_detections()
+        for box in boxes:
+            shapes.append(self._handle(image, _rectangle(box)))
+        pts = [[(p.x, p.y) for p in s.parts()] for s in shapes]
+        k = len(pts[0]) if pts else 0
+        return Shapes(shapes, np.array(pts, np.float32).reshape(len(pts), k, 2))
+
+
+class FaceRecognizer:
+    """dlib's ResNet face recogniser: 128-d descriptors of aligned 150x150 face chips."""
+
+    def __init__(self, path: Path) -> None:
+        self._handle = _load("the face recogniser", dlib.face_recognition_model_v1, path)
+
+    def descriptors(self, image: UInt8Image, shapes: Shapes, num_jitters: int) -> Float32Array:
+        """(N, 128) float32 descriptors, one per face of ``shapes``.
+
+        dlib cuts each face chip itself (``get_face_chip`` alignment, padding 0.25) from
+        ``image`` and the landmarks, so the chip and this call always agree.
+        """
+        if len(shapes) == 0:
+            return np.zeros((0, 128), np.float32)
+        out = self._handle.compute_face_descriptor(image, shapes.handle, num_jitters)
+        return np.array([np.asarray(v) for v in out], np.float32).reshape(len(shapes), 128)
+
+    def chip(self, image: UInt8Image, shapes: Shapes, size: int = 150) -> list[UInt8Image]:
+        """The aligned face chips (size x size RGB) the descriptors are computed from."""
+        return [np.asarray(dlib.get_face_chip(image, s, size, 0.25)) for s in shapes.handle]
+
+
+def hog_detector() -> HogDetector:
+    return HogDetector()
+
+
+def cnn_detector(path: Path) -> CnnDetector:
+    return CnnDetector(path)
+
+
+def shape_predictor(path: Path) -> ShapePredictor:
+    return ShapePredictor(path)
+
+
+def face_recognizer(path: Path) -> FaceRecognizer:
+    return FaceRecognizer(path)
