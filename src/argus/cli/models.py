@@ -43,14 +43,32 @@ def list_models(
 def pull(
     name: str = typer.Argument(..., help="Catalog name or Hugging Face repo id (owner/repo)."),
     revision: str | None = typer.Option(None, help="Branch, tag or commit to pull."),
+    variant: str = typer.Option(
+        "fp32", help="Which ONNX export to prefer: fp32, quantized or fp16."
+    ),
 ) -> None:
     """Download a model (refused when ARGUS_OFFLINE=1)."""
+    from rich.progress import DownloadColumn, Progress, TaskID, TransferSpeedColumn
+
     from argus.models import hub
 
-    try:
-        spec = hub.pull(name, Settings(), revision=revision)
-    except ArgusError as exc:
-        raise _fail(exc) from exc
+    if variant not in ("fp32", "quantized", "fp16"):
+        raise typer.BadParameter("choose fp32, quantized or fp16", param_hint="--variant")
+    chosen: hub.Variant = variant  # type: ignore[assignment]
+    with Progress(
+        *Progress.get_default_columns(), DownloadColumn(), TransferSpeedColumn(), console=console
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(path: str, done: int, total: int | None) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(path, total=total)
+            bar.update(tasks[path], completed=done, total=total)
+
+        try:
+            spec = hub.pull(name, Settings(), revision=revision, progress=progress, variant=chosen)
+        except ArgusError as exc:
+            raise _fail(exc) from exc
     console.print(f"[green]installed[/green] {spec.name} ({spec.task}, {len(spec.files)} files)")
 
 

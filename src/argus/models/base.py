@@ -65,6 +65,7 @@ class InferenceModel(ABC, Generic[In, Out]):
         self._loaded = False
         self.last_used = 0.0
         self.load_seconds = 0.0
+        self.clock: Callable[[], float] = time.monotonic  # the pool injects its own
 
     @property
     def name(self) -> str:
@@ -99,7 +100,7 @@ class InferenceModel(ABC, Generic[In, Out]):
     def predict(self, batch: Sequence[In]) -> list[Out]:
         """Outputs for each input of the batch, in order; an empty batch gives ``[]``."""
         self.load()
-        self.last_used = time.monotonic()
+        self.last_used = self.clock()
         if not batch:
             return []
         with span(f"model:{self.name}"):

@@ -77,6 +77,7 @@ class ModelPool:
                 raise ModelNotInstalled(name)
             ctx = ModelContext(files, self.settings.runtime, self._session_factory)
             created = model_class(spec)(spec, ctx)
+            created.clock = self._clock
             self._models[name] = created
             return created
 

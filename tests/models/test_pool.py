@@ -1,0 +1,188 @@
+"""`ModelPool`: lazy loading once under concurrency, TTL unload, LRU under a memory budget, a
+preload list that stays, and a clear error for a catalogued model that is not installed.
+
+The models here are a tiny `InferenceModel` defined in this module and registered through a
+catalog of specs whose family points at it: the pool's real code runs, nothing is mocked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from argus.config import Settings
+from argus.errors import ModelNotInstalled, UnknownModel
+from argus.models.base import InferenceModel
+from argus.models.catalog import Catalog, HubSource, ModelFile, ModelSpec, PackageSource
+from argus.models.pool import ModelPool
+
+LOADS: Counter[str] = Counter()
+_LOADS_LOCK = threading.Lock()
+
+
+class Doubler(InferenceModel[int, int]):
+    """Takes 50 ms to load (so concurrent first requests overlap) and doubles numbers."""
+
+    def _load(self) -> None:
+        time.sleep(0.05)
+        with _LOADS_LOCK:
+            LOADS[self.name] += 1
+
+    def _predict(self, batch: Sequence[int]) -> list[int]:
+        return [2 * x for x in batch]
+
+
+def spec(name: str, memory_mb: float = 100.0) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        task="image-classification",
+        family=f"{__name__}:Doubler",
+        source=PackageSource("argus"),  # files=() resolve inside the installed argus package
+        files=(),
+        license="MIT",
+        description=f"test model {name}",
+        memory_mb=memory_mb,
+    )
+
+
+KNOWN = (spec("a"), spec("b"), spec("c"), spec("big", memory_mb=500.0))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _reset_loads() -> None:
+    LOADS.clear()
+
+
+def make_pool(tmp_path: Path, clock: Clock, **models: object) -> ModelPool:
+    settings = Settings(data_dir=tmp_path / "data", offline=True, models=models)
+    return ModelPool(settings, Catalog(settings.models_dir, KNOWN), clock=clock)
+
+
+def loaded(pool: ModelPool) -> set[str]:
+    return {s.name for s in pool.status() if s.loaded}
+
+
+def test_eight_concurrent_first_requests_load_once(tmp_path: Path) -> None:
+    pool = make_pool(tmp_path, Clock())
+    start = threading.Barrier(8)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            results.append(pool.get("a").predict_one(i))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(results) == [2 * i for i in range(8)]
+    assert LOADS == {"a": 1}
+
+
+def test_idle_models_unload_after_the_ttl_and_load_again_on_use(tmp_path: Path) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, ttl_s=60.0)
+    pool.get("a")
+    clock.now = 30.0
+    pool.get("b")
+    clock.now = 61.0
+    assert pool.evict() == ["a"]
+    assert loaded(pool) == {"b"}
+    status = {s.name: s for s in pool.status()}
+    assert status["b"].idle_s == 31.0 and status["a"].idle_s is None
+
+    assert pool.get("a").predict([3]) == [6]
+    assert LOADS == {"a": 2, "b": 1}
+
+
+def test_ttl_zero_keeps_models_loaded(tmp_path: Path) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, ttl_s=0.0)
+    pool.get("a")
+    clock.now = 1e9
+    assert pool.evict() == []
+    assert loaded(pool) == {"a"}
+
+
+def test_least_recently_used_models_go_first_over_the_budget(tmp_path: Path) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, memory_budget_mb=250.0)
+    for t, name in enumerate(["a", "b", "c"], start=1):
+        clock.now = float(t)
+        pool.get(name)
+    assert loaded(pool) == {"b", "c"}  # a was the least recently used
+
+    clock.now = 4.0
+    pool.get("b")  # b is now fresher than c
+    clock.now = 5.0
+    pool.get("a")
+    assert loaded(pool) == {"a", "b"}
+    assert pool.loaded_memory_mb() == 200.0
+
+
+def test_a_model_over_the_budget_alone_still_serves(tmp_path: Path) -> None:
+    pool = make_pool(tmp_path, Clock(), memory_budget_mb=250.0)
+    pool.get("a")
+    assert pool.get("big").predict([1]) == [2]
+    assert loaded(pool) == {"big"}
+
+
+def test_preloaded_models_stay_loaded(tmp_path: Path) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, preload=["a"], ttl_s=10.0, memory_budget_mb=150.0)
+    pool.preload()
+    assert loaded(pool) == {"a"}
+    clock.now = 100.0
+    pool.get("b")  # over budget (200 > 150) and a is idle past its TTL: a stays anyway
+    clock.now = 200.0
+    pool.get("c")
+    assert loaded(pool) == {"a", "c"}
+    assert LOADS["a"] == 1
+
+
+def test_close_unloads_everything(tmp_path: Path) -> None:
+    pool = make_pool(tmp_path, Clock())
+    pool.get("a")
+    pool.get("b")
+    pool.close()
+    assert loaded(pool) == set()
+
+
+def test_a_catalogued_model_that_is_not_installed_names_the_pull_command(tmp_path: Path) -> None:
+    absent = ModelSpec(
+        name="tiny-rgb",
+        task="image-classification",
+        family="argus.models.image_classifier:OnnxImageClassifier",
+        source=HubSource("argus-test/tiny-rgb"),
+        files=(ModelFile("model", "onnx/model.onnx"),),
+        license="MIT",
+        description="",
+        builtin=False,
+    )
+    settings = Settings(data_dir=tmp_path / "data", offline=True)
+    pool = ModelPool(settings, Catalog(settings.models_dir, (absent,)))
+    with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb") as err:
+        pool.get("tiny-rgb")
+    assert err.value.status == 409
+    status = pool.status()[0]
+    assert not status.installed and status.pull_command == "argus models pull tiny-rgb"
+    with pytest.raises(UnknownModel):
+        pool.get("no-such-model")
