@@ -8,7 +8,7 @@ values with secrets masked.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,6 +82,62 @@ class DatabaseSettings(BaseModel):
 
     echo: bool = Field(False, description="Log every SQL statement.")
     pool_size: int = Field(5, description="Connections kept open (server databases only).")
+    auto_upgrade: bool | None = Field(
+        None,
+        description="Run migrations at start-up; default: yes on SQLite, no on server databases "
+        "(run `argus db upgrade` there).",
+    )
+
+
+class JobSettings(BaseModel):
+    """Where and how long-running work (jobs) is executed."""
+
+    executor: Literal["local", "celery"] = Field(
+        "local",
+        description="local: an in-process worker pool; celery: workers started with "
+        "`argus worker` on any machine sharing the database and broker.",
+    )
+    workers: int = Field(2, description="Concurrent jobs in the local executor.")
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker (Redis or RabbitMQ URL)."
+    )
+    webhook_timeout_s: float = Field(10.0, description="Timeout of completion webhooks.")
+    max_attempts: int = Field(
+        3, description="Times a job interrupted by a crash is resumed before it is failed."
+    )
+
+
+class BlobSettings(BaseModel):
+    """Job inputs and outputs on disk."""
+
+    dir: Path | None = Field(None, description="Blob root; default <data_dir>/blobs.")
+    ttl_h: float = Field(48.0, description="Delete job files and records older than this.")
+    cleanup_interval_s: float = Field(3600.0, description="How often the clean-up runs.")
+
+
+class AuthSettings(BaseModel):
+    """API keys, admin login and rate limits."""
+
+    require_keys: bool | None = Field(
+        None,
+        description="Require an API key on every API route; default: not while listening on "
+        "loopback, required when listening anywhere else.",
+    )
+    admin_username: str = Field("admin", description="Admin login name.")
+    admin_password_hash: SecretStr | None = Field(
+        None,
+        description="bcrypt hash of the admin password (`argus admin set-password` makes one); "
+        "no hash means admin login is disabled.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HS256 signing key for admin tokens; default a random key kept in "
+        "<data_dir>/jwt-secret.",
+    )
+    jwt_expire_s: int = Field(86400, description="Lifetime of an admin token.")
+    rate_limit_per_min: int = Field(
+        0, description="Default requests per minute per API key (0: unlimited)."
+    )
 
 
 class Settings(BaseSettings):
@@ -110,10 +166,17 @@ class Settings(BaseSettings):
         "<data_dir>/argus.db.",
     )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
+    blobs: BlobSettings = Field(default_factory=BlobSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     @property
     def models_dir(self) -> Path:
         return self.models.dir if self.models.dir is not None else self.data_dir / "models"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.blobs.dir if self.blobs.dir is not None else self.data_dir / "blobs"
 
     @property
     def resolved_database_url(self) -> str:
@@ -126,6 +189,7 @@ class Settings(BaseSettings):
         """The effective settings as plain data, secrets replaced by ``'**********'``."""
         data: dict[str, Any] = self.model_dump(mode="json")
         data["models"]["dir"] = str(self.models_dir)
+        data["blobs"]["dir"] = str(self.blobs_dir)
         if self.database_url:
             from sqlalchemy.engine import make_url
 

@@ -114,3 +114,31 @@ class ModelLoadFailed(ArgusError):
 class ServiceUnavailable(ArgusError):
     code = "service_unavailable"
     status = 503
+
+
+class Unauthorized(ArgusError):
+    """No credentials, or credentials that are unknown, revoked or expired."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(ArgusError):
+    """Valid credentials that do not allow this action."""
+
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(ArgusError):
+    """Too many requests for this API key; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(
+            f"Rate limit reached for this API key; retry in {retry_after_s:.0f} s.",
+            retry_after_s=retry_after_s,
+        )
+        self.retry_after_s = retry_after_s

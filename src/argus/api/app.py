@@ -17,9 +17,12 @@ from argus import __version__
 from argus.api.errors import install_error_handlers
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
-from argus.api.routes import meta, models
+from argus.api.routes import auth, keys, meta, models
+from argus.auth.ratelimit import RateLimiter
+from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
 from argus.models.pool import ModelPool
+from argus.store.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database.from_settings(settings)
+        auto_upgrade = settings.database.auto_upgrade
+        if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
+            await db.upgrade()
         pool = ModelPool(settings)
         app.state.settings = settings
+        app.state.db = db
         app.state.pool = pool
+        app.state.tokens = TokenIssuer(settings)
+        app.state.rate_limiter = RateLimiter()
         await asyncio.to_thread(pool.preload)
         evictor = asyncio.create_task(_evict_loop(pool))
         try:
@@ -52,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await evictor
             pool.close()
+            await db.dispose()
 
     app = FastAPI(
         title="Argus",
@@ -66,4 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(models.router)
+    app.include_router(auth.router)
+    app.include_router(keys.router)
     return app

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from argus.config import Settings
 from argus.models.pool import ModelPool
+from argus.store.db import Database
 
 
 def get_pool(request: Request) -> ModelPool:
@@ -20,5 +21,16 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
 Pool = Annotated[ModelPool, Depends(get_pool)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+Db = Annotated[Database, Depends(get_db)]
+
+# Re-exported so routes take every dependency from one place.
+from argus.api.auth import Admin, Caller, Tenant  # noqa: E402
+
+__all__ = ["Admin", "AppSettings", "Caller", "Db", "Pool", "Tenant", "get_db", "get_pool"]

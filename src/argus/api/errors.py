@@ -7,12 +7,13 @@ that must keep their seed's error bodies register their own handlers on their ro
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from argus.errors import ArgusError
+from argus.errors import ArgusError, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,12 @@ async def _argus_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ArgusError)
     if exc.status >= 500:
         log.error("%s: %s", exc.code, exc.message)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+    if isinstance(exc, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,7 @@ import logging
 import typer
 from rich.console import Console
 
+from argus.cli import admin as admin_cmd
 from argus.cli import doctor as doctor_cmd
 from argus.cli import models as models_cmd
 from argus.config import Settings
@@ -18,6 +19,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(admin_cmd.keys_app, name="keys")
+app.add_typer(admin_cmd.admin_app, name="admin")
+app.add_typer(admin_cmd.db_app, name="db")
 console = Console()
 
 

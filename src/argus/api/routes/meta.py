@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from argus import __version__
-from argus.api.deps import AppSettings, Pool
+from argus.api.deps import AppSettings, Db
 
 router = APIRouter(tags=["service"])
 
@@ -28,10 +28,13 @@ def index(settings: AppSettings) -> dict[str, Any]:
 
 
 @router.get("/health", summary="200 when every component works, 503 naming the one that does not")
-def health(settings: AppSettings, pool: Pool) -> JSONResponse:
+async def health(settings: AppSettings, db: Db) -> JSONResponse:
     failing: dict[str, str] = {}
     if not settings.data_dir.is_dir():
         failing["data_dir"] = f"{settings.data_dir} does not exist"
+    db_error = await db.check()
+    if db_error is not None:
+        failing["database"] = db_error
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
+from argus.api.auth import principal
 from argus.api.deps import Pool
 from argus.api.schemas.models import ModelInfo, ModelList
 from argus.runtime.ort import available_providers
 
-router = APIRouter(prefix="/api/v1", tags=["models"])
+router = APIRouter(prefix="/api/v1", tags=["models"], dependencies=[Depends(principal)])
 
 
 @router.get("/models", response_model=ModelList, summary="The model catalog with its state")

@@ -1,0 +1,106 @@
+"""Authentication dependencies: API keys (tenant), admin JWTs, rate limits.
+
+Credentials come as ``Authorization: Bearer <secret>`` or ``X-API-Key: <secret>``. A bearer value
+shaped like a JWT is tried as an admin token first. With no credentials the caller is the
+``default`` tenant, unless keys are required: by default they are when the server listens on
+anything but loopback (``auth.require_keys`` overrides).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from argus.auth.ratelimit import RateLimiter
+from argus.auth.tokens import AdminToken, TokenIssuer
+from argus.config import Settings
+from argus.errors import RateLimited, Unauthorized
+from argus.store import keys
+from argus.store.db import Database
+
+DEFAULT_TENANT = "default"
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant: str
+    key_id: int | None = None
+    admin: AdminToken | None = None
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def keys_required(settings: Settings) -> bool:
+    if settings.auth.require_keys is not None:
+        return settings.auth.require_keys
+    return not is_loopback(settings.host)
+
+
+def credentials(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key", "").strip()
+    return api_key or None
+
+
+def _looks_like_jwt(secret: str) -> bool:
+    return secret.count(".") == 2
+
+
+async def principal(request: Request) -> Principal:
+    """The caller; raises 401 for bad credentials or missing required ones, 429 over limit."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    issuer: TokenIssuer = request.app.state.tokens
+    limiter: RateLimiter = request.app.state.rate_limiter
+    secret = credentials(request)
+    if secret is None:
+        if keys_required(settings):
+            raise Unauthorized(
+                "An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'."
+            )
+        return Principal(DEFAULT_TENANT)
+    if _looks_like_jwt(secret):
+        admin = issuer.check(secret)
+        if admin is None:
+            raise Unauthorized("The admin token is invalid, expired or logged out.")
+        return Principal(DEFAULT_TENANT, admin=admin)
+    key = await keys.verify(db, secret=secret)
+    if key is None:
+        raise Unauthorized("The API key is unknown or revoked.")
+    per_minute = key.rate_limit_per_min or settings.auth.rate_limit_per_min
+    retry_after = limiter.acquire(f"key:{key.id}", per_minute)
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+    return Principal(key.tenant, key_id=key.id)
+
+
+async def admin_principal(request: Request) -> Principal:
+    """Only a valid admin token passes."""
+    secret = credentials(request)
+    issuer: TokenIssuer = request.app.state.tokens
+    admin = issuer.check(secret) if secret and _looks_like_jwt(secret) else None
+    if admin is None:
+        raise Unauthorized("Admin login required: POST /api/v1/auth/login for a token.")
+    return Principal(DEFAULT_TENANT, admin=admin)
+
+
+async def tenant_of(caller: Annotated[Principal, Depends(principal)]) -> str:
+    return caller.tenant
+
+
+Caller = Annotated[Principal, Depends(principal)]
+Admin = Annotated[Principal, Depends(admin_principal)]
+Tenant = Annotated[str, Depends(tenant_of)]

@@ -1,0 +1,39 @@
+"""Shapes of the admin login (seed 000's) and the API-key management routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class KeyCreate(BaseModel):
+    tenant: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=128)
+    rate_limit_per_min: int | None = Field(None, ge=1, le=1_000_000)
+
+
+class KeyInfo(BaseModel):
+    id: int
+    tenant: str
+    name: str
+    prefix: str
+    rate_limit_per_min: int | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyInfo):
+    secret: str = Field(description="Shown once; only its SHA-256 is stored.")

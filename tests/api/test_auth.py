@@ -1,0 +1,145 @@
+"""API keys, tenants, admin login and rate limits through the real HTTP API and CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from argus.api.app import create_app
+from argus.auth.passwords import hash_password
+from argus.cli.main import app as cli
+from argus.config import AuthSettings, Settings
+
+PASSWORD = "correct horse battery staple"
+
+
+def _settings(base: Settings, **auth: object) -> Settings:
+    return base.model_copy(
+        update={
+            "auth": AuthSettings(
+                admin_username="root", admin_password_hash=hash_password(PASSWORD), **auth
+            )
+        }
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(_settings(settings, require_keys=True))) as c:
+        yield c
+
+
+def _admin(client: TestClient) -> dict[str, str]:
+    resp = client.post("/api/v1/auth/login", json={"username": "root", "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 86400
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def test_wrong_password_gets_the_seed_401(client: TestClient) -> None:
+    resp = client.post("/api/v1/auth/login", json={"username": "root", "password": "nope"})
+    assert resp.status_code == 401
+    assert resp.json() == {"detail": "用户名或密码错误"}
+    resp = client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert resp.status_code == 401
+
+
+def test_keys_are_required_off_loopback_and_work_once_created(client: TestClient) -> None:
+    resp = client.get("/api/v1/models")
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "unauthorized"
+    assert resp.headers["WWW-Authenticate"] == "Bearer"
+
+    created = client.post(
+        "/api/v1/keys", json={"tenant": "acme", "name": "ci"}, headers=_admin(client)
+    )
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    assert client.get("/api/v1/models", headers={"X-API-Key": secret}).status_code == 200
+    bearer = {"Authorization": f"Bearer {secret}"}
+    assert client.get("/api/v1/models", headers=bearer).status_code == 200
+    assert client.get("/api/v1/models", headers={"X-API-Key": secret + "x"}).status_code == 401
+
+
+def test_a_revoked_key_is_refused(client: TestClient) -> None:
+    admin = _admin(client)
+    created = client.post("/api/v1/keys", json={"tenant": "acme", "name": "temp"}, headers=admin)
+    key_id, secret = created.json()["id"], created.json()["secret"]
+    assert client.get("/api/v1/models", headers={"X-API-Key": secret}).status_code == 200
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=admin).status_code == 204
+    assert client.get("/api/v1/models", headers={"X-API-Key": secret}).status_code == 401
+    listed = client.get("/api/v1/keys", headers=admin).json()
+    assert [k["revoked_at"] is not None for k in listed if k["id"] == key_id] == [True]
+    assert all("secret" not in k for k in listed)
+
+
+def test_key_management_needs_the_admin_and_logout_ends_the_token(client: TestClient) -> None:
+    assert client.get("/api/v1/keys").status_code == 401
+    admin = _admin(client)
+    assert client.get("/api/v1/keys", headers=admin).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=admin).json() == {"message": "登出成功"}
+    assert client.get("/api/v1/keys", headers=admin).status_code == 401
+
+
+def test_rate_limit_answers_429_with_retry_after(client: TestClient) -> None:
+    created = client.post(
+        "/api/v1/keys",
+        json={"tenant": "acme", "name": "slow", "rate_limit_per_min": 3},
+        headers=_admin(client),
+    )
+    headers = {"X-API-Key": created.json()["secret"]}
+    codes = [client.get("/api/v1/models", headers=headers).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    limited = client.get("/api/v1/models", headers=headers)
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_loopback_server_needs_no_key_by_default(settings: Settings) -> None:
+    with TestClient(create_app(_settings(settings))) as c:
+        assert c.get("/api/v1/models").status_code == 200
+
+
+def test_non_loopback_server_requires_keys_by_default(settings: Settings) -> None:
+    open_host = _settings(settings).model_copy(update={"host": "0.0.0.0"})
+    with TestClient(create_app(open_host)) as c:
+        assert c.get("/api/v1/models").status_code == 401
+
+
+def test_cli_creates_lists_and_revokes_keys(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(settings.data_dir))
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "create", "--tenant", "acme", "--name", "laptop"])
+    assert made.exit_code == 0, made.output
+    secret = made.output.strip().splitlines()[-1]
+    assert secret.startswith("argus_")
+    listing = runner.invoke(cli, ["keys", "list"])
+    assert "laptop" in listing.output
+    assert secret not in listing.output
+    with TestClient(create_app(_settings(settings, require_keys=True))) as c:
+        assert c.get("/api/v1/models", headers={"X-API-Key": secret}).status_code == 200
+        assert runner.invoke(cli, ["keys", "revoke", "1"]).exit_code == 0
+        assert c.get("/api/v1/models", headers={"X-API-Key": secret}).status_code == 401
+
+
+def test_set_password_prints_a_hash_that_logs_in(settings: Settings) -> None:
+    result = CliRunner().invoke(
+        cli, ["admin", "set-password", "--password-stdin"], input="s3cret!\n"
+    )
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    name, _, quoted = line.partition("=")
+    assert name == "ARGUS_AUTH__ADMIN_PASSWORD_HASH"
+    configured = settings.model_copy(
+        update={"auth": AuthSettings(admin_username="admin", admin_password_hash=quoted.strip("'"))}
+    )
+    with TestClient(create_app(configured)) as c:
+        ok = c.post("/api/v1/auth/login", json={"username": "admin", "password": "s3cret!"})
+        assert ok.status_code == 200
