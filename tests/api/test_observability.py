@@ -58,3 +58,30 @@ def test_spans_add_up_inside_a_collection_and_vanish_outside() -> None:
                 sum(range(1000))
     assert set(spans.ms) == {"decode"}
     assert spans.ms["decode"] > 0
+
+
+def test_seed_000_health_shape(client: TestClient) -> None:
+    body = client.get("/api/v1/health").json()
+    assert body["status"] == "healthy"
+    assert body["database"] == "connected"
+    assert set(body) == {"status", "timestamp", "database", "model_api"}
+
+
+def test_api_requests_are_logged_with_route_status_and_timings(client: TestClient) -> None:
+    import time
+
+    from argus.store import request_log
+
+    client.get("/api/v1/models/nudenet-320n")
+    client.get("/api/v1/models/nope")
+    client.get("/health")  # probes are not logged
+    db = client.app.state.db  # type: ignore[attr-defined]
+    rows: list[object] = []
+    for _ in range(50):  # the row is written in the background after the response
+        rows = client.portal.call(lambda: request_log.recent(db, limit=10))  # type: ignore[union-attr]
+        if len(rows) >= 2:
+            break
+        time.sleep(0.05)
+    seen = sorted((r.route, r.status) for r in rows)  # type: ignore[attr-defined]
+    assert seen == [("/api/v1/models/{name:path}", 200), ("/api/v1/models/{name:path}", 404)]
+    assert all(r.tenant == "default" for r in rows)  # type: ignore[attr-defined]

@@ -65,6 +65,18 @@ async def principal(request: Request) -> Principal:
     db: Database = request.app.state.db
     issuer: TokenIssuer = request.app.state.tokens
     limiter: RateLimiter = request.app.state.rate_limiter
+    caller = await _identify(request, settings, db, issuer, limiter)
+    request.state.tenant = caller.tenant
+    return caller
+
+
+async def _identify(
+    request: Request,
+    settings: Settings,
+    db: Database,
+    issuer: TokenIssuer,
+    limiter: RateLimiter,
+) -> Principal:
     secret = credentials(request)
     if secret is None:
         if keys_required(settings):

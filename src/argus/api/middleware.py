@@ -7,6 +7,7 @@ and the breakdown collected by :mod:`argus.timing` (decode, each model, store).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -18,11 +19,14 @@ from starlette.responses import Response
 
 from argus import timing
 from argus.api.metrics import Metrics
+from argus.store import request_log
 
 log = logging.getLogger("argus.access")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# Routes not worth a database row: probes, scrapes, docs, and paths that match nothing.
+UNLOGGED_ROUTES = frozenset({"/metrics", "/health", "/docs", "/openapi.json", "<unmatched>"})
 
 
 def route_template(request: Request) -> str:
@@ -40,6 +44,34 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: object, metrics: Metrics) -> None:
         super().__init__(app)  # type: ignore[arg-type]
         self.metrics = metrics
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def _log_row(
+        self, request: Request, route: str, status: int, ms: float, spans: dict[str, float]
+    ) -> None:
+        """Write the request-log row in the background: the response does not wait for it."""
+        db = getattr(request.app.state, "db", None)
+        if db is None or route in UNLOGGED_ROUTES:
+            return
+        task = asyncio.create_task(
+            request_log.add(
+                db,
+                request_id=request.state.request_id,
+                route=route,
+                method=request.method,
+                status=status,
+                duration_ms=ms,
+                tenant=getattr(request.state, "tenant", None),
+                timings=spans,
+            )
+        )
+        self._writes.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._writes.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("request log write failed: %s", task.exception())
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         given = request.headers.get(REQUEST_ID_HEADER, "")
@@ -55,6 +87,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             self.metrics.latency.labels(route).observe(elapsed)
             self.metrics.observe_timings(spans.ms)
         response.headers[REQUEST_ID_HEADER] = request_id
+        self._log_row(request, route, response.status_code, elapsed * 1000, spans.rounded())
         log.info(
             "%s %s %s %d %.1fms %s",
             request_id,
