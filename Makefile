@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 # installed without dependencies.
 RAPIDOCR := rapidocr_onnxruntime==1.4.4
 
-.PHONY: venv serve test check fmt lint types lock bench clean
+.PHONY: venv sysdeps serve test check fmt lint types lock bench clean
 
 venv: $(STAMP)
 
@@ -20,10 +20,14 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . $(RAPIDOCR)
 	touch $(STAMP)
 
+# Debian packages the tests use: a CJK font so OCR tests can render Chinese ID-card text.
+sysdeps:
+	@bash scripts/system-deps.sh
+
 serve: venv
 	$(BIN)/argus serve
 
-test: venv
+test: venv sysdeps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 fmt: venv
