@@ -1,0 +1,167 @@
+"""Per-model latency and throughput, peak memory, and full vs reduced JPEG decode.
+
+Prints figures measured in this process, each next to a baseline measured the same way on the
+same machine, so ratios stay meaningful on shared, noisy machines:
+
+- latency: median milliseconds for one image at 1 thread;
+- throughput: images/s at 1 thread, with 2 intra-op threads in one session (ONNX models only),
+  and with 2 worker threads sharing one single-thread model; ratios against the 1-thread figure;
+- memory: resident-set growth when the model is loaded and run, and the process's peak;
+- decode: a 12-megapixel camera-like JPEG decoded full size vs at 640 px (draft mode).
+
+Run: ``make bench`` or ``.venv/bin/python bench/models.py [--seconds S] [--only NAME ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skimage.data
+from matplotlib import cbook
+from PIL import Image
+
+from argus.config import ImagingSettings, RuntimeSettings, Settings
+from argus.imaging.decode import decode
+from argus.models.pool import ModelPool
+
+IMAGE_MODELS = ("dlib-hog-face", "nudenet-320n", "haar-face-frontal", "ppocr-v4", "dlib-cnn-face")
+ONNX_MODELS = {"nudenet-320n", "ppocr-v4"}
+
+
+def photos() -> list[np.ndarray[Any, Any]]:
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        hopper = np.asarray(Image.open(f).convert("RGB"))
+    return [skimage.data.astronaut(), hopper, skimage.data.chelsea(), skimage.data.coffee()]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed_calls(fn: Callable[[int], object], seconds: float, min_calls: int = 3) -> list[float]:
+    """Call fn(i) until ``seconds`` have passed (at least ``min_calls``); per-call seconds."""
+    times: list[float] = []
+    start = time.perf_counter()
+    i = 0
+    while i < min_calls or time.perf_counter() - start < seconds:
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+        i += 1
+    return times
+
+
+def throughput_workers(fn: Callable[[int], object], workers: int, calls: int) -> float:
+    """Images/s with ``workers`` threads making ``calls`` calls in all."""
+    start = time.perf_counter()
+    with ThreadPoolExecutor(workers) as ex:
+        list(ex.map(fn, range(calls)))
+    return calls / (time.perf_counter() - start)
+
+
+def model_inputs(name: str, images: list[np.ndarray[Any, Any]], pool: ModelPool) -> list[Any]:
+    if name == "dlib-resnet-face":
+        faces = pool.get("dlib-hog-face").predict(images)
+        return [(img, dets) for img, dets in zip(images, faces, strict=True) if len(dets)]
+    if name == "geonames-cities":
+        return [(48.8566, 2.3522), (35.68, 139.69), (-33.87, 151.21), (40.71, -74.0)]
+    return images
+
+
+def bench_model(
+    name: str, images: list[np.ndarray[Any, Any]], seconds: float, data_dir: Path
+) -> None:
+    settings = Settings(data_dir=data_dir, offline=True)
+    pool = ModelPool(settings)
+    before = rss_mb()
+    t0 = time.perf_counter()
+    model = pool.get(name)
+    load_s = time.perf_counter() - t0
+    inputs = model_inputs(name, images, pool)
+
+    def one(i: int) -> object:
+        return model.predict([inputs[i % len(inputs)]])
+
+    one(0)  # warm-up
+    lat = timed_calls(one, seconds)
+    grown = rss_mb() - before
+    single = 1 / statistics.mean(lat)
+    calls = max(4, int(single * seconds))
+    two_workers = throughput_workers(one, 2, calls)
+    line = (
+        f"{name:18s} load {load_s * 1000:7.0f} ms | median {statistics.median(lat) * 1000:7.1f} ms"
+        f" | 1 thread {single:6.1f} img/s | 2 workers x1 thread {two_workers:6.1f} img/s"
+        f" ({two_workers / single:4.2f}x)"
+    )
+    if name in ONNX_MODELS:
+        two = Settings(data_dir=data_dir, offline=True, runtime=RuntimeSettings(intra_op_threads=2))
+        model2 = ModelPool(two).get(name)
+
+        def one2(i: int) -> object:
+            return model2.predict([inputs[i % len(inputs)]])
+
+        one2(0)
+        lat2 = timed_calls(one2, seconds)
+        two_intra = 1 / statistics.mean(lat2)
+        line += f" | 1 worker x2 threads {two_intra:6.1f} img/s ({two_intra / single:4.2f}x)"
+    print(line + f" | RSS +{grown:5.0f} MiB", flush=True)
+    pool.close()
+
+
+def camera_jpeg() -> bytes:
+    """A 4000x3000 (12 MP) JPEG with photo-like detail: the astronaut upscaled plus sensor noise."""
+    big = Image.fromarray(skimage.data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
+    noisy = np.asarray(big, np.int16) + np.random.default_rng(0).integers(-6, 7, (3000, 4000, 3))
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=92)
+    return buf.getvalue()
+
+
+def bench_decode(seconds: float) -> None:
+    data = camera_jpeg()
+    limits = ImagingSettings()
+    full = timed_calls(lambda _: decode(data, limits), seconds)
+    reduced = timed_calls(lambda _: decode(data, limits, max_side=640), seconds)
+    f, r = statistics.median(full), statistics.median(reduced)
+    print(
+        f"decode 12 MP JPEG ({len(data) / 1e6:.1f} MB): full {f * 1000:.0f} ms, "
+        f"at 640 px {r * 1000:.0f} ms -> reduced decode is {f / r:.1f}x faster",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    parser.add_argument("--only", nargs="*", help="models to run (default: all)")
+    args = parser.parse_args()
+    images = photos()
+    names = [*IMAGE_MODELS, "dlib-resnet-face", "geonames-cities"]
+    if args.only:
+        names = [n for n in names if n in args.only]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            bench_model(name, images, args.seconds, Path(tmp))
+    bench_decode(args.seconds)
+    print(f"peak RSS of this process: {peak_mb():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
