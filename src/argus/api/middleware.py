@@ -44,7 +44,6 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
     def __init__(self, app: object, metrics: Metrics) -> None:
         super().__init__(app)  # type: ignore[arg-type]
         self.metrics = metrics
-        self._writes: set[asyncio.Task[None]] = set()
 
     def _log_row(
         self, request: Request, route: str, status: int, ms: float, spans: dict[str, float]
@@ -65,13 +64,15 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                 timings=spans,
             )
         )
-        self._writes.add(task)
-        task.add_done_callback(self._done)
+        pending: set[asyncio.Task[None]] = request.app.state.pending_writes
+        pending.add(task)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._writes.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("request log write failed: %s", task.exception())
+        def done(finished: asyncio.Task[None]) -> None:
+            pending.discard(finished)
+            if not finished.cancelled() and finished.exception() is not None:
+                log.warning("request log write failed: %s", finished.exception())
+
+        task.add_done_callback(done)
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         given = request.headers.get(REQUEST_ID_HEADER, "")
