@@ -105,6 +105,7 @@ class JobSettings(BaseModel):
     max_attempts: int = Field(
         3, description="Times a job interrupted by a crash is resumed before it is failed."
     )
+    max_files: int = Field(500, description="Most files in one job submission (413 above).")
 
 
 class BlobSettings(BaseModel):

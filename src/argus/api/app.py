@@ -17,10 +17,11 @@ from argus import __version__
 from argus.api.errors import install_error_handlers
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
-from argus.api.routes import auth, keys, meta, models
+from argus.api.routes import auth, jobs, keys, meta, models
 from argus.auth.ratelimit import RateLimiter
 from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
+from argus.jobs.service import JobService
 from argus.models.pool import ModelPool
 from argus.store.db import Database
 
@@ -54,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tokens = TokenIssuer(settings)
         app.state.rate_limiter = RateLimiter()
         await asyncio.to_thread(pool.preload)
+        job_service = JobService(settings, db=db, pool=pool, metrics=app.state.metrics)
+        app.state.jobs = job_service
+        app.state.blobs = job_service.blobs
+        await job_service.start()
         evictor = asyncio.create_task(_evict_loop(pool))
         try:
             yield
@@ -61,7 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             evictor.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await evictor
+            await job_service.stop()
             pool.close()
+            pending: set[asyncio.Task[None]] = app.state.pending_writes
+            if pending:  # request-log rows still being written
+                await asyncio.gather(*pending, return_exceptions=True)
             await db.dispose()
 
     app = FastAPI(
@@ -73,10 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     metrics = Metrics()
     app.state.metrics = metrics
+    app.state.pending_writes = set()
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(models.router)
     app.include_router(auth.router)
     app.include_router(keys.router)
+    app.include_router(jobs.router)
     return app

@@ -52,6 +52,23 @@ def serve(
 
 
 @app.command()
+def worker(
+    concurrency: int | None = typer.Option(
+        None, help="Jobs run at once by this worker (default ARGUS_JOBS__WORKERS)."
+    ),
+    loglevel: str | None = typer.Option(None, help="Log level (default ARGUS_LOG_LEVEL)."),
+) -> None:
+    """Run a Celery worker (threads pool) for jobs; needs ARGUS_JOBS__EXECUTOR=celery on the
+    server and the same database, data dir and ARGUS_JOBS__BROKER_URL on both."""
+    from argus.jobs.celery_app import run_worker
+
+    settings = Settings()
+    level = (loglevel or settings.log_level).upper()
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    run_worker(settings, concurrency=concurrency, loglevel=level)
+
+
+@app.command()
 def config() -> None:
     """Print the effective settings as JSON (secrets masked)."""
     typer.echo(json.dumps(Settings().masked(), indent=2))

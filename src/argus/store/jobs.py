@@ -369,3 +369,20 @@ async def prune(db: Database, *, max_age_s: float, now: datetime | None = None) 
                 delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False)
             )
     return ids
+
+
+async def status_of(db: Database, *, job_id: str) -> str | None:
+    """The job's status alone (cheap enough to ask between items); None when there is no job."""
+    async with db.session() as session:
+        return await session.scalar(select(Job.status).where(Job.id == job_id))
+
+
+async def existing_ids(db: Database, *, job_ids: Sequence[str]) -> set[str]:
+    """Which of ``job_ids`` have a row (of any tenant, in any status)."""
+    found: set[str] = set()
+    ids = list(job_ids)
+    async with db.session() as session:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.update(await session.scalars(select(Job.id).where(Job.id.in_(chunk))))
+    return found

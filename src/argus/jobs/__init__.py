@@ -1,0 +1,28 @@
+"""Jobs: long work (batches, videos, folders) recorded in the jobs table and run by an executor.
+
+``registry`` maps job kinds to handlers run per item; ``runner`` is the one function that runs a
+job (claim, items, cancellation, finish, webhook) and crash recovery; ``local`` runs jobs in the
+server process, ``celery_app`` in ``argus worker`` processes; ``service`` ties the chosen
+executor, the blob store and the periodic clean-up together for the app.
+"""
+
+from __future__ import annotations
+
+from argus.jobs.registry import ItemContext, JobInput, JobKind, Registry, builtin_kinds
+from argus.jobs.runner import JobContext, recover, run_job
+from argus.jobs.service import BytesUpload, JobFinished, JobService, Upload
+
+__all__ = [
+    "BytesUpload",
+    "ItemContext",
+    "JobContext",
+    "JobFinished",
+    "JobInput",
+    "JobKind",
+    "JobService",
+    "Registry",
+    "Upload",
+    "builtin_kinds",
+    "recover",
+    "run_job",
+]

@@ -1,0 +1,240 @@
+"""The Celery executor: jobs run by ``argus worker`` processes on any machine that shares the
+database, the blob store and the broker.
+
+The server's :class:`CeleryExecutor` only sends ``argus.run_job(job_id)`` messages; a worker's
+task runs the same :func:`~argus.jobs.runner.run_job` as the local executor. No result backend:
+the jobs table is the truth. Messages are acknowledged late with a prefetch of one, so a message
+a dead worker had taken is delivered again; the claim in the database makes duplicates harmless.
+
+Workers use Celery's ``threads`` pool. Each worker process keeps one :class:`WorkerRuntime`
+(settings, database engine, model pool, blob store) and one asyncio event loop in a background
+thread; task threads hand their job to that loop and wait. Models are therefore loaded once per
+process and shared by every task thread (dlib and ONNX Runtime release the GIL while they
+compute), and the async database engine stays on the one loop it was created on. The prefork
+pool would load every model once per child and need an engine and loop per child after the
+fork, for no gain. Run more worker processes (or machines) for more parallelism.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from celery import Celery
+from kombu.exceptions import KombuError
+
+from argus.config import Settings
+from argus.errors import ServiceUnavailable
+from argus.jobs.registry import Registry, builtin_kinds
+from argus.jobs.runner import JobContext, recover, run_job, worker_name
+from argus.models.pool import ModelPool
+from argus.store import jobs as job_store
+from argus.store.db import Database
+from argus.store.files import BlobStore, LocalBlobStore
+from argus.store.tables import JobStatus
+
+log = logging.getLogger(__name__)
+
+TASK_NAME = "argus.run_job"
+QUEUE = "argus"
+T = TypeVar("T")
+
+
+def make_celery(settings: Settings) -> Any:
+    """A Celery app for ``settings.jobs.broker_url`` (not set as Celery's current app)."""
+    app = Celery("argus", broker=settings.jobs.broker_url, set_as_current=False)
+    app.conf.update(
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_default_queue=QUEUE,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=5,
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 1.0,
+        },
+    )
+    return app
+
+
+class CeleryExecutor:
+    """Server side: ``submit`` sends the task; start-up recovery sends pending jobs again."""
+
+    name = "celery"
+
+    def __init__(self, ctx: JobContext, app: Any | None = None) -> None:
+        self.ctx = ctx
+        self.app = app if app is not None else make_celery(ctx.settings)
+
+    async def start(self) -> None:
+        await recover(self.ctx, self.submit)
+
+    async def submit(self, job_id: str) -> None:
+        try:
+            await asyncio.to_thread(self.app.send_task, TASK_NAME, args=[job_id], queue=QUEUE)
+        except (KombuError, OSError) as exc:
+            raise ServiceUnavailable(
+                f"the job broker at {_safe_url(self.ctx.settings)} cannot be reached: {exc}"
+            ) from exc
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.app.close)
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(settings.jobs.broker_url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured broker"
+
+
+class WorkerRuntime:
+    """One worker process's state, built on the first task and kept until the worker stops.
+
+    ``send(job_id)`` queues a job again: used at start-up for jobs orphaned by a dead process,
+    and when a warm shutdown (``stopping``) interrupts a job between two items.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        send: Callable[[str], None],
+        registry: Registry | None = None,
+    ) -> None:
+        self.settings = settings
+        self.send = send
+        self.registry = registry or builtin_kinds()
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ctx: JobContext | None = None
+        self._ctx_lock: asyncio.Lock | None = None
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the runtime's event loop and wait for its result (any thread)."""
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="argus-loop", daemon=True)
+                thread.start()
+                self._loop, self._thread = loop, thread
+            loop = self._loop
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, loop)
+        return future.result()
+
+    async def context(self) -> JobContext:
+        if self._ctx_lock is None:
+            self._ctx_lock = asyncio.Lock()
+        async with self._ctx_lock:
+            if self._ctx is None:
+                settings = self.settings
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                db = Database.from_settings(settings)
+                auto_upgrade = settings.database.auto_upgrade
+                if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
+                    await db.upgrade()
+                blobs: BlobStore = LocalBlobStore.from_settings(settings)
+                self._ctx = JobContext(
+                    settings=settings,
+                    db=db,
+                    pool=ModelPool(settings),
+                    blobs=blobs,
+                    registry=self.registry,
+                    worker=worker_name("celery"),
+                )
+            return self._ctx
+
+    async def run(self, job_id: str) -> str | None:
+        ctx = await self.context()
+        status = await run_job(ctx, job_id, should_stop=self.stopping.is_set)
+        # Interrupted by a warm shutdown: put the message back for the next worker.
+        if (
+            status is None
+            and self.stopping.is_set()
+            and await job_store.status_of(ctx.db, job_id=job_id) == JobStatus.PENDING.value
+        ):
+            await asyncio.to_thread(self.send, job_id)
+        return status
+
+    async def recover(self) -> list[str]:
+        async def send(job_id: str) -> None:
+            await asyncio.to_thread(self.send, job_id)
+
+        return await recover(await self.context(), send, resubmit_pending=False)
+
+    def close(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        ctx = self._ctx
+        if ctx is not None:
+            self.call(ctx.db.dispose())
+            ctx.pool.close()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+        self._loop = self._thread = self._ctx = None
+
+
+def register_task(app: Any, runtime: WorkerRuntime) -> Any:
+    """Register ``argus.run_job`` on ``app``, running jobs through ``runtime``."""
+
+    def run_job_task(job_id: str) -> str | None:
+        return runtime.call(runtime.run(job_id))
+
+    return app.task(name=TASK_NAME, ignore_result=True, acks_late=True)(run_job_task)
+
+
+def run_worker(
+    settings: Settings, *, concurrency: int | None = None, loglevel: str = "INFO"
+) -> None:
+    """Start a Celery worker (threads pool) consuming Argus jobs; returns when it stops."""
+    from celery.signals import worker_shutting_down
+
+    app = make_celery(settings)
+
+    def send(job_id: str) -> None:
+        app.send_task(TASK_NAME, args=[job_id], queue=QUEUE)
+
+    runtime = WorkerRuntime(settings, send=send)
+    register_task(app, runtime)
+
+    def on_shutdown(**_: Any) -> None:  # warm shutdown: finish the current items, then stop
+        runtime.stopping.set()
+
+    worker_shutting_down.connect(on_shutdown, weak=False)
+    threads = concurrency if concurrency is not None else settings.jobs.workers
+    try:
+        # Before consuming: jobs orphaned by a dead process on this machine go back in line
+        # (pending jobs already have their message in the broker).
+        resumed = runtime.call(runtime.recover())
+        if resumed:
+            log.info("worker re-sent %d unfinished job(s)", len(resumed))
+        app.worker_main(
+            [
+                "worker",
+                "--pool=threads",
+                f"--concurrency={max(1, threads)}",
+                f"--loglevel={loglevel}",
+                f"--hostname=argus-{os.getpid()}@{socket.gethostname()}",
+                f"--queues={QUEUE}",
+                "--without-gossip",
+                "--without-mingle",
+            ]
+        )
+    finally:
+        runtime.close()

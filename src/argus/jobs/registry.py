@@ -1,0 +1,162 @@
+"""Job kinds: a name, an options validator and a handler run once per item.
+
+A handler is a plain blocking function ``(ctx, item, options) -> output`` (models are
+blocking); the runner calls it in a worker thread and stores the JSON-able output on the item.
+Raising an :class:`~argus.errors.ArgusError` fails that item with the error's message; the job
+goes on with the next item. ``validate`` runs in the API before anything is stored, so a bad
+option is a 4xx answer, never a failed job. :func:`builtin_kinds` builds the registry every
+executor uses; later capabilities register their kinds there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from argus.errors import ModelLoadFailed, ValidationFailed
+from argus.imaging.decode import decode
+from argus.vision.detections import Detections
+
+if TYPE_CHECKING:
+    from argus.config import Settings
+    from argus.models.pool import ModelPool
+
+
+@dataclass(frozen=True, slots=True)
+class JobInput:
+    """One item as a handler sees it: the client's file name and the stored bytes."""
+
+    job_id: str
+    index: int
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ItemContext:
+    """What a handler may use: settings, the model pool and a way to store output files."""
+
+    settings: Settings
+    pool: ModelPool
+    job_id: str
+    save: Callable[[str, bytes], str]
+
+    def save_output(self, name: str, data: bytes) -> str:
+        """Store an output file of this job; returns the name it is served under
+        (``/api/v1/jobs/{job_id}/files/{name}``), which differs from ``name`` on a collision."""
+        return self.save(name, data)
+
+
+Handler = Callable[[ItemContext, JobInput, Mapping[str, Any]], Any]
+Validator = Callable[[Mapping[str, Any], "ModelPool"], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobKind:
+    name: str
+    description: str
+    handler: Handler
+    validate: Validator
+
+
+class Registry:
+    """Job kinds by name."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, JobKind] = {}
+
+    def register(self, kind: JobKind) -> None:
+        if kind.name in self._kinds:
+            raise ValueError(f"job kind {kind.name!r} is already registered")
+        self._kinds[kind.name] = kind
+
+    def get(self, name: str) -> JobKind:
+        """The kind; ValidationFailed (422) naming the known kinds when there is none."""
+        kind = self._kinds.get(name)
+        if kind is None:
+            known = ", ".join(sorted(self._kinds)) or "none"
+            raise ValidationFailed(f"unknown job kind {name!r}; known kinds: {known}")
+        return kind
+
+    def names(self) -> list[str]:
+        return sorted(self._kinds)
+
+
+def parse_options(model: type[BaseModel], options: Mapping[str, Any]) -> BaseModel:
+    """``options`` validated by a pydantic model; ValidationFailed with readable reasons."""
+    try:
+        return model.model_validate(dict(options))
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ValidationFailed(f"invalid options: {reasons}") from None
+
+
+# --- detect -------------------------------------------------------------------------------------
+
+DETECTION_TASKS = ("face-detection", "object-detection", "nsfw-detection")
+
+
+class DetectOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = "dlib-hog-face"
+
+
+def validate_detect(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
+    parsed = parse_options(DetectOptions, options)
+    assert isinstance(parsed, DetectOptions)
+    spec = pool.catalog.get(parsed.model)  # UnknownModel (404)
+    if spec.task not in DETECTION_TASKS:
+        raise ValidationFailed(
+            f"model {spec.name!r} is a {spec.task} model; detect needs one of: "
+            + ", ".join(DETECTION_TASKS)
+        )
+    pool.model(spec.name)  # ModelNotInstalled (409) names the install command
+    return parsed.model_dump()
+
+
+def detect(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict[str, Any]:
+    """Boxes found by a detector in one stored image, in the image's original pixels."""
+    name = str(options.get("model", DetectOptions().model))
+    picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
+    model = ctx.pool.get(name)
+    found = model.predict_one(picture.pixels)
+    if not isinstance(found, Detections):
+        raise ModelLoadFailed(f"model {name!r} does not return detections")
+    return {
+        "model": name,
+        "width": picture.width,
+        "height": picture.height,
+        "detections": found.to_list(),
+    }
+
+
+def builtin_kinds() -> Registry:
+    """A registry with every job kind Argus ships."""
+    registry = Registry()
+    registry.register(
+        JobKind(
+            name="detect",
+            description="Boxes from a detection model (default dlib-hog-face) for each image.",
+            handler=detect,
+            validate=validate_detect,
+        )
+    )
+    return registry
+
+
+__all__ = [
+    "DetectOptions",
+    "Handler",
+    "ItemContext",
+    "JobInput",
+    "JobKind",
+    "Registry",
+    "builtin_kinds",
+]

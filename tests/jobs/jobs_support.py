@@ -1,0 +1,163 @@
+"""Helpers for the job tests: real processes (`argus serve`, `argus worker`), polling, and
+reading the jobs table from the test process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from argus.config import Settings
+from argus.jobs.registry import Registry, builtin_kinds
+from argus.jobs.runner import JobContext, worker_name
+from argus.models.pool import ModelPool
+from argus.store import jobs as job_store
+from argus.store.db import Database
+from argus.store.files import LocalBlobStore
+from argus.store.tables import Job
+
+ARGUS = str(Path(sys.executable).with_name("argus"))
+UNFINISHED = ("pending", "running")
+
+
+def jpeg(image: npt.NDArray[np.uint8]) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_for(
+    what: str, check: Callable[[], Any], *, timeout_s: float = 60.0, every_s: float = 0.1
+) -> Any:
+    """Call ``check`` until it returns something truthy; fail naming ``what`` after the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"{what}: not within {timeout_s:.0f} s"
+        time.sleep(every_s)
+
+
+def argus_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "ARGUS_DATA_DIR": str(data_dir),
+        "ARGUS_OFFLINE": "1",
+        "ARGUS_HOST": "127.0.0.1",
+        "ARGUS_LOG_LEVEL": "info",
+        **extra,
+    }
+
+
+class Process:
+    """An `argus ...` subprocess whose output goes to a log file (shown when a test fails)."""
+
+    def __init__(self, args: list[str], env: Mapping[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self._log: IO[bytes] = log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [ARGUS, *args], env=dict(env), stdout=self._log, stderr=subprocess.STDOUT
+        )
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash or an OOM kill."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=20)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+def start_server(data_dir: Path, port: int, log_path: Path, **env: str) -> Process:
+    server = Process(["serve"], argus_env(data_dir, ARGUS_PORT=str(port), **env), log_path)
+
+    def healthy() -> bool:
+        assert server.alive(), f"argus serve exited:\n{server.output()}"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for("argus serve answering /health", healthy, timeout_s=60)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def read_job(data_dir: Path, job_id: str) -> Job | None:
+    """The job with its items, read straight from the SQLite file under ``data_dir``."""
+
+    async def read() -> Job | None:
+        db = Database(f"sqlite:///{(data_dir / 'argus.db').resolve()}")
+        try:
+            return await job_store.get(db, job_id=job_id, tenant=None)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(read())
+
+
+@contextlib.asynccontextmanager
+async def job_context(
+    settings: Settings, registry: Registry | None = None, *, worker: str | None = None
+) -> AsyncIterator[JobContext]:
+    """A runner's context on a migrated SQLite database under ``settings.data_dir``."""
+    db = Database.from_settings(settings)
+    await db.upgrade()
+    pool = ModelPool(settings)
+    try:
+        yield JobContext(
+            settings=settings,
+            db=db,
+            pool=pool,
+            blobs=LocalBlobStore.from_settings(settings),
+            registry=registry if registry is not None else builtin_kinds(),
+            worker=worker or worker_name("local"),
+        )
+    finally:
+        pool.close()
+        await db.dispose()
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
