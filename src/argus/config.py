@@ -116,6 +116,22 @@ class BlobSettings(BaseModel):
     cleanup_interval_s: float = Field(3600.0, description="How often the clean-up runs.")
 
 
+class RetentionSettings(BaseModel):
+    """How long the result cache and the request log keep rows (pruned every hour)."""
+
+    cache_max_age_days: float = Field(
+        365.0, description="Drop cached results not seen for this long (0: keep)."
+    )
+    cache_max_entries: int = Field(
+        1_000_000, description="Keep at most this many cached results (least recently seen go)."
+    )
+    cache_max_mb: float = Field(2048.0, description="Keep cached results under this many MiB.")
+    request_log_days: float = Field(
+        90.0, description="Keep request-log rows this long (seed 000's LOG_RETENTION_DAYS)."
+    )
+    interval_s: float = Field(3600.0, description="How often pruning runs (0: never).")
+
+
 class AuthSettings(BaseModel):
     """API keys, admin login and rate limits."""
 
@@ -170,6 +186,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
     @property
     def models_dir(self) -> Path:

@@ -23,6 +23,7 @@ from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
 from argus.jobs.service import JobService
 from argus.models.pool import ModelPool
+from argus.store import retention
 from argus.store.db import Database
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,18 @@ async def _evict_loop(pool: ModelPool) -> None:
         unloaded = await asyncio.to_thread(pool.evict)
         if unloaded:
             log.info("unloaded idle models: %s", ", ".join(unloaded))
+
+
+async def _retention_loop(db: Database, settings: Settings) -> None:
+    interval = settings.retention.interval_s
+    while interval > 0:
+        try:
+            pruned = await retention.prune(db, settings=settings.retention)
+            if pruned.cache_entries or pruned.request_log_rows:
+                log.info("pruned %s", pruned)
+        except Exception:  # keep the loop alive; the next round tries again
+            log.exception("pruning failed; trying again in %s s", interval)
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,12 +73,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.blobs = job_service.blobs
         await job_service.start()
         evictor = asyncio.create_task(_evict_loop(pool))
+        pruner = asyncio.create_task(_retention_loop(db, settings))
         try:
             yield
         finally:
-            evictor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await evictor
+            for task in (evictor, pruner):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await job_service.stop()
             pool.close()
             pending: set[asyncio.Task[None]] = app.state.pending_writes
