@@ -5,11 +5,14 @@ ResNet face recogniser); each wrapper speaks numpy: images in as C-contiguous RG
 arrays, boxes in and out as ``(N, 4)`` float32 ``xyxy`` in pixels of that image. dlib rectangles
 are inclusive of their right/bottom pixel, so ``xyxy = (left, top, right + 1, bottom + 1)``.
 
-The ``dlib-bin`` wheel is built without BLAS: every call runs on one CPU thread.
+The ``dlib-bin`` wheel is built without BLAS: every call runs on one CPU thread. dlib objects
+are not safe to share between threads (two threads on one HOG detector aborted the process with
+``munmap_chunk(): invalid pointer``), so each wrapper serialises calls on its handle with a lock.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +52,14 @@ class HogDetector:
 
     def __init__(self) -> None:
         self._handle = dlib.get_frontal_face_detector()
+        self._lock = threading.Lock()
 
     def run(
         self, image: UInt8Image, upsample: int, adjust_threshold: float
     ) -> tuple[Float32Array, Float32Array]:
         """Boxes (N, 4) and SVM margins (N,) of faces scoring above ``adjust_threshold``."""
-        rects, scores, _idx = self._handle.run(image, upsample, adjust_threshold)
+        with self._lock:
+            rects, scores, _idx = self._handle.run(image, upsample, adjust_threshold)
         return _xyxy(rects), np.asarray(scores, np.float32).reshape(-1)
 
 
@@ -63,10 +68,12 @@ class CnnDetector:
 
     def __init__(self, path: Path) -> None:
         self._handle = _load("the CNN face detector", dlib.cnn_face_detection_model_v1, path)
+        self._lock = threading.Lock()
 
     def run(self, image: UInt8Image, upsample: int) -> tuple[Float32Array, Float32Array]:
         """Boxes (N, 4) and MMOD detection confidences (N,) of the faces found."""
-        found = self._handle(image, upsample)
+        with self._lock:
+            found = self._handle(image, upsample)
         boxes = _xyxy([d.rect for d in found])
         return boxes, np.array([d.confidence for d in found], np.float32).reshape(-1)
 
@@ -87,12 +94,14 @@ class ShapePredictor:
 
     def __init__(self, path: Path) -> None:
         self._handle = _load("the shape predictor", dlib.shape_predictor, path)
+        self._lock = threading.Lock()
 
     def predict(self, image: UInt8Image, boxes: Float32Array) -> Shapes:
         """Landmarks for each box (N, 4) xyxy of ``image``; ``points`` in image pixels."""
         shapes = dlib.full_object_detections()
-        for box in boxes:
-            shapes.append(self._handle(image, _rectangle(box)))
+        with self._lock:
+            for box in boxes:
+                shapes.append(self._handle(image, _rectangle(box)))
         pts = [[(p.x, p.y) for p in s.parts()] for s in shapes]
         k = len(pts[0]) if pts else 0
         return Shapes(shapes, np.array(pts, np.float32).reshape(len(pts), k, 2))
@@ -103,6 +112,7 @@ class FaceRecognizer:
 
     def __init__(self, path: Path) -> None:
         self._handle = _load("the face recogniser", dlib.face_recognition_model_v1, path)
+        self._lock = threading.Lock()
 
     def descriptors(self, image: UInt8Image, shapes: Shapes, num_jitters: int) -> Float32Array:
         """(N, 128) float32 descriptors, one per face of ``shapes``.
@@ -112,7 +122,8 @@ class FaceRecognizer:
         """
         if len(shapes) == 0:
             return np.zeros((0, 128), np.float32)
-        out = self._handle.compute_face_descriptor(image, shapes.handle, num_jitters)
+        with self._lock:
+            out = self._handle.compute_face_descriptor(image, shapes.handle, num_jitters)
         return np.array([np.asarray(v) for v in out], np.float32).reshape(len(shapes), 128)
 
     def chip(self, image: UInt8Image, shapes: Shapes, size: int = 150) -> list[UInt8Image]:

@@ -4,11 +4,14 @@ Only this module loads cascade files. :class:`Cascade` wraps ``cv2.CascadeClassi
 typed ``detect`` that returns ``xyxy`` float32 boxes and, where OpenCV provides them, the level
 weights of the last stage as scores. The helpers check that an input is an RGB ``uint8`` array,
 make the equalised grayscale the cascades were trained on, and shrink large images so that the
-classic detectors stay fast (callers scale the boxes back).
+classic detectors stay fast (callers scale the boxes back). A ``CascadeClassifier`` keeps
+per-call buffers and fails OpenCV assertions when two threads detect at once, so each cascade
+serialises its calls with a lock.
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import cv2
@@ -70,6 +73,7 @@ class Cascade:
             raise ModelLoadFailed(f"OpenCV could not read cascade {path.name}")
         w, h = self._classifier.getOriginalWindowSize()
         self.window = (int(w), int(h))
+        self._lock = threading.Lock()
 
     def detect(
         self,
@@ -87,6 +91,19 @@ class Cascade:
         OpenCV build cannot report them the weights are None.
         """
         weights: Float32Array | None
+        with self._lock:
+            rects, weights = self._detect(gray, scale_factor, min_neighbors, min_size)
+        xywh = np.asarray(rects, np.float32).reshape(-1, 4)
+        if weights is not None and len(weights) != len(xywh):
+            weights = None
+        xyxy = xywh.copy()
+        xyxy[:, 2:] += xyxy[:, :2]
+        return xyxy, weights
+
+    def _detect(
+        self, gray: UInt8Image, scale_factor: float, min_neighbors: int, min_size: tuple[int, int]
+    ) -> tuple[object, Float32Array | None]:
+        weights: Float32Array | None
         try:
             rects, _levels, raw = self._classifier.detectMultiScale3(
                 gray,
@@ -101,9 +118,4 @@ class Cascade:
                 gray, scaleFactor=scale_factor, minNeighbors=min_neighbors, minSize=min_size
             )
             weights = None
-        xywh = np.asarray(rects, np.float32).reshape(-1, 4)
-        if weights is not None and len(weights) != len(xywh):
-            weights = None
-        xyxy = xywh.copy()
-        xyxy[:, 2:] += xyxy[:, :2]
-        return xyxy, weights
+        return rects, weights
