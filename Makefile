@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 # installed without dependencies.
 RAPIDOCR := rapidocr_onnxruntime==1.4.4
 
-.PHONY: venv sysdeps serve test check fmt lint types lock bench clean
+.PHONY: venv sysdeps serve test check fmt lint types lock bench clean web
 
 venv: $(STAMP)
 
@@ -20,14 +20,18 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . $(RAPIDOCR)
 	touch $(STAMP)
 
-# Debian packages the tests use: a CJK font so OCR tests can render Chinese ID-card text.
+# Debian packages the tests use: a CJK font (OCR tests), Chromium (browser tests), Node.js/npm
+# when missing (the admin page's build).
 sysdeps:
 	@bash scripts/system-deps.sh
 
+# The server runs without Node.js too: then /admin answers 503 saying how to build the page.
 serve: venv
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
+	else echo "note: npm not found, the admin page (/admin) is not built; everything else works" >&2; fi
 	$(BIN)/argus serve
 
-test: venv sysdeps
+test: venv sysdeps web
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 fmt: venv
@@ -47,6 +51,22 @@ check: lint types test
 lock:
 	test -x $(BIN)/uv || ($(PY) -m venv $(VENV) && $(BIN)/python -m pip install -q uv==$(UV_VERSION))
 	$(BIN)/uv pip compile -q --python-version 3.11 --extra dev pyproject.toml -o requirements.lock
+
+# The admin console's bundle (src/argus/web/dist, gitignored): npm packages from the lock, rebuilt
+# only when the lock or the page's sources change.
+WEB_DIST := src/argus/web/dist
+WEB_NODE := web/node_modules/.ci-stamp
+
+web: $(WEB_DIST)/.built
+
+$(WEB_NODE): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "make web: npm (Node.js 18+) is needed to build the admin console" >&2; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_DIST)/.built: $(WEB_NODE) web/tsconfig.json $(wildcard src/argus/web/src/*)
+	cd web && npm run --silent build
+	touch $@
 
 bench: venv
 	$(BIN)/python bench/models.py

@@ -4,9 +4,13 @@
 set -euo pipefail
 need=()
 [ -d /usr/share/fonts/truetype/wqy ] || need+=(fonts-wqy-microhei)
+# Debian's Chromium for the admin console's browser tests (tests/web), driven by Playwright.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+# Node.js and npm build the admin console (make web); most machines already have them.
+command -v npm >/dev/null || need+=(nodejs npm)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "system-deps: missing ${need[*]} (install them as root for the CJK OCR test)" >&2
+  echo "system-deps: missing ${need[*]} (install them as root for the CJK OCR and browser tests)" >&2
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive

@@ -46,7 +46,9 @@ def solid(r: int, g: int, b: int) -> RGB:
 
 
 def pulled_names(settings: Settings) -> list[str]:
-    return [s.name for s in Catalog(settings.models_dir).specs() if not s.builtin]
+    """Installed pulled models (the catalog also lists known pullable ones, not installed)."""
+    catalog = Catalog(settings.models_dir)
+    return [s.name for s in catalog.specs() if not s.builtin and catalog.installed(s)]
 
 
 def test_pulled_classifier_is_listed_and_predicts_what_the_pixels_say(

@@ -61,7 +61,8 @@ def test_migrations_build_every_table_from_empty_with_no_drift(empty_url: str) -
 
     before, after, tables, diff = run_on(empty_url, body)
     assert before is None
-    assert after == head_revision() == "0001"
+    assert after == head_revision()
+    assert after is not None
     assert set(Base.metadata.tables) <= tables
     assert diff == []
 
@@ -93,7 +94,7 @@ def test_downgrade_to_base_and_back(run: Run) -> None:
 
     left, revision, diff = run(body)
     assert not left & set(Base.metadata.tables)
-    assert revision == "0001"
+    assert revision == head_revision()
     assert diff == []
 
 

@@ -17,7 +17,23 @@ from argus import __version__
 from argus.api.errors import install_error_handlers
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
-from argus.api.routes import auth, jobs, keys, meta, models
+from argus.api.routes import (
+    admin,
+    analysis,
+    auth,
+    classify,
+    classify_config,
+    collections,
+    jobs,
+    keys,
+    location,
+    meta,
+    models,
+    stats,
+)
+from argus.api.routes import anonymize as anonymize_routes
+from argus.api.routes import faces as faces_routes
+from argus.api.routes import moderation as moderation_routes
 from argus.auth.ratelimit import RateLimiter
 from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
@@ -105,4 +121,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(keys.router)
     app.include_router(jobs.router)
+    app.include_router(analysis.router)
+    app.include_router(collections.router)
+    app.include_router(moderation_routes.router)
+    app.include_router(classify.router)
+    app.include_router(stats.router)
+    app.include_router(location.router)
+    app.include_router(classify_config.router)
+    app.include_router(faces_routes.router)
+    app.include_router(anonymize_routes.router)
+    app.include_router(admin.router)
     return app

@@ -9,7 +9,12 @@ import typer
 from rich.console import Console
 
 from argus.cli import admin as admin_cmd
+from argus.cli import anonymize as anonymize_cmd
+from argus.cli import caption_folder as caption_folder_cmd
+from argus.cli import classify as classify_cmd
+from argus.cli import collections as collections_cmd
 from argus.cli import doctor as doctor_cmd
+from argus.cli import faces as faces_cmd
 from argus.cli import models as models_cmd
 from argus.config import Settings
 
@@ -22,6 +27,11 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(admin_cmd.keys_app, name="keys")
 app.add_typer(admin_cmd.admin_app, name="admin")
 app.add_typer(admin_cmd.db_app, name="db")
+app.command("classify")(classify_cmd.classify)
+app.command("anonymize")(anonymize_cmd.anonymize_command)
+app.add_typer(collections_cmd.app, name="collections")
+app.command("caption-folder")(caption_folder_cmd.caption_folder)
+app.add_typer(faces_cmd.app, name="faces")
 console = Console()
 
 

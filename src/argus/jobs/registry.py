@@ -10,7 +10,7 @@ executor uses; later capabilities register their kinds there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,8 @@ from argus.vision.detections import Detections
 if TYPE_CHECKING:
     from argus.config import Settings
     from argus.models.pool import ModelPool
+    from argus.store.files import BlobStore
+    from argus.store.tables import Job
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,9 @@ class ItemContext:
 
 Handler = Callable[[ItemContext, JobInput, Mapping[str, Any]], Any]
 Validator = Callable[[Mapping[str, Any], "ModelPool"], dict[str, Any]]
+#: Called once by the process that ran a job, after it ended (and after its webhook), with the
+#: finished job and its items; failures are logged, never raised.
+FinishHook = Callable[["Settings", "BlobStore", "Job"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,7 @@ class JobKind:
     description: str
     handler: Handler
     validate: Validator
+    on_finish: FinishHook | None = None
 
 
 class Registry:
@@ -148,6 +154,12 @@ def builtin_kinds() -> Registry:
             validate=validate_detect,
         )
     )
+    from argus.pipelines import moderation_job  # here: it imports this module's types
+
+    registry.register(moderation_job.job_kind())
+    from argus.pipelines import anonymize_job
+
+    registry.register(anonymize_job.job_kind())
     return registry
 
 

@@ -214,6 +214,12 @@ async def after_finish(ctx: JobContext, job_id: str) -> None:
             webhook.payload(job),
             timeout_s=ctx.settings.jobs.webhook_timeout_s,
         )
+    hook = ctx.registry.get(job.kind).on_finish if job.kind in ctx.registry.names() else None
+    if hook is not None:
+        try:
+            await hook(ctx.settings, ctx.blobs, job)
+        except Exception:
+            log.exception("job %s: the %s kind's on_finish hook failed", job.id, job.kind)
 
 
 async def recover(

@@ -26,6 +26,9 @@ Task = Literal[
     "object-detection",
     "image-classification",
     "geocoding",
+    "image-embedding",
+    "text-embedding",
+    "image-captioning",
 ]
 
 
@@ -166,6 +169,19 @@ BUILTINS: tuple[ModelSpec, ...] = (
         memory_mb=60,
     ),
     ModelSpec(
+        name="nudenet-nsfw",
+        task="image-classification",
+        family="argus.models.nsfw_builtin:BuiltinNsfwClassifier",
+        source=PackageSource("nudenet"),
+        files=(ModelFile("model", "320n.onnx"),),
+        license="AGPL-3.0 (NudeNet upstream; the wheel's metadata says MIT)",
+        description="normal/nsfw from NudeNet's exposed-part detections (built-in; answers "
+        "for Falconsai/nsfw_image_detection until that model is pulled).",
+        labels=("normal", "nsfw"),
+        thresholds={"score": 0.25, "iou": 0.45, "nsfw": 0.5},
+        memory_mb=60,
+    ),
+    ModelSpec(
         name="ppocr-v4",
         task="ocr",
         family="argus.models.ocr:PaddleOcr",
@@ -209,6 +225,101 @@ BUILTINS: tuple[ModelSpec, ...] = (
 )
 
 
+def _embedder(name: str, repo_id: str, model_path: str, description: str) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        task="image-embedding",
+        family="argus.models.embedders:OnnxImageEmbedder",
+        source=HubSource(repo_id),
+        files=(
+            ModelFile("model", model_path),
+            ModelFile("preprocessor", "preprocessor_config.json"),
+        ),
+        license="see the model card",
+        description=description,
+        memory_mb=600,
+        builtin=False,
+    )
+
+
+#: Models Argus knows by name but that are not shipped: `argus models pull NAME` downloads them.
+PULLABLE: tuple[ModelSpec, ...] = (
+    _embedder(
+        "clip-vit-b-32",
+        "Xenova/clip-vit-base-patch32",
+        "onnx/vision_model.onnx",
+        "OpenAI CLIP ViT-B/32 image tower (ONNX): 512-d image_embeds.",
+    ),
+    ModelSpec(
+        name="clip-vit-b-32-text",
+        task="text-embedding",
+        family="argus.models.clip_text:ClipTextEncoder",
+        source=HubSource("Xenova/clip-vit-base-patch32"),
+        files=(
+            ModelFile("model", "onnx/text_model.onnx"),
+            ModelFile("tokenizer", "tokenizer.json"),
+        ),
+        license="MIT (OpenAI CLIP)",
+        description="OpenAI CLIP ViT-B/32 text tower (ONNX) + tokenizer: 512-d text_embeds in "
+        "clip-vit-b-32's space; with it the photo-category clip engine runs zero-shot.",
+        memory_mb=450,
+        builtin=False,
+    ),
+    _embedder(
+        "dinov2-base",
+        "Xenova/dinov2-base",
+        "onnx/model.onnx",
+        "Meta DINOv2 ViT-B/14 (ONNX): 768-d pooled CLS features.",
+    ),
+    ModelSpec(
+        name="arcface-w600k-r50",
+        task="face-embedding",
+        family="argus.models.arcface:ArcFaceEmbedder",
+        source=HubSource("immich-app/buffalo_l"),
+        files=(ModelFile("model", "recognition/model.onnx"),),
+        license="InsightFace model licence: non-commercial research use only",
+        description="InsightFace buffalo_l ArcFace ResNet-50 (WebFace600K): 512-d face "
+        "embedding; same person at cosine similarity >= 0.5 (Immich's default).",
+        thresholds={"similarity": 0.5},
+        memory_mb=260,
+        builtin=False,
+    ),
+)
+PULLABLE += (
+    ModelSpec(
+        name="vit-gpt2-captioning",
+        task="image-captioning",
+        family="argus.models.captioner:OnnxCaptioner",
+        source=HubSource("Xenova/vit-gpt2-image-captioning"),
+        files=(
+            ModelFile("encoder", "onnx/encoder_model.onnx"),
+            ModelFile("decoder", "onnx/decoder_model.onnx"),
+            ModelFile("config", "config.json"),
+            ModelFile("preprocessor", "preprocessor_config.json"),
+            ModelFile("tokenizer", "tokenizer.json"),
+        ),
+        license="Apache-2.0 (nlpconnect/vit-gpt2-image-captioning)",
+        description="ViT + GPT-2 image captioner (ONNX, transformers.js layout): one short "
+        "English sentence, greedy decoding; describe_image uses it before any LLM.",
+        memory_mb=1100,
+        builtin=False,
+    ),
+    ModelSpec(
+        name="auraface-v1",
+        task="face-embedding",
+        family="argus.models.arcface:ArcFaceEmbedder",
+        source=HubSource("fal/AuraFace-v1"),
+        files=(ModelFile("model", "glintr100.onnx"),),
+        license="Apache-2.0",
+        description="fal AuraFace v1 (ArcFace-style ResNet-100, commercially usable): 512-d "
+        "L2-normalised face embedding behind seed 003's embed_auraface.",
+        memory_mb=400,
+        builtin=False,
+    ),
+)
+KNOWN: tuple[ModelSpec, ...] = BUILTINS + PULLABLE
+
+
 def _spec_from_manifest(path: Path) -> ModelSpec:
     data: dict[str, Any] = json.loads(path.read_text())
     return ModelSpec(
@@ -234,7 +345,7 @@ def model_dir_name(name: str) -> str:
 class Catalog:
     """Built-in specs plus the pulled models found under ``models_dir``."""
 
-    def __init__(self, models_dir: Path, known: tuple[ModelSpec, ...] = BUILTINS) -> None:
+    def __init__(self, models_dir: Path, known: tuple[ModelSpec, ...] = KNOWN) -> None:
         self.models_dir = models_dir
         self._known = {s.name: s for s in known}
 

@@ -155,3 +155,32 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
                 Place(city, admin1, admin2, cc, float(self._lat[i]), float(self._lon[i]), float(d))
             )
         return out
+
+    def nearest(self, latitude: float, longitude: float, k: int = 1) -> list[tuple[int, Place]]:
+        """The ``k`` nearest cities to one point as ``(row, Place)``, nearest first."""
+        lat, lon = check_coordinates((latitude, longitude))
+        self.load()
+        self.last_used = self.clock()
+        if self._tree is None or self._lat is None or self._lon is None or self._rows is None:
+            raise RuntimeError(f"model {self.name} is not loaded")
+        k = max(1, min(k, len(self._rows)))
+        _, idx = self._tree.query(unit_vectors([lat], [lon]), k=k)
+        rows = np.asarray(idx, np.intp).reshape(-1)
+        dist = haversine_km(lat, lon, self._lat[rows], self._lon[rows])
+        out = []
+        for i, d in zip(rows, dist, strict=True):
+            city, admin1, admin2, cc = self._rows[i]
+            place = Place(
+                city, admin1, admin2, cc, float(self._lat[i]), float(self._lon[i]), float(d)
+            )
+            out.append((int(i), place))
+        return out
+
+    def count(self, country_code: str | None = None) -> int:
+        """How many cities the file holds (in one ISO country, when given)."""
+        self.load()
+        if self._rows is None:
+            raise RuntimeError(f"model {self.name} is not loaded")
+        if country_code is None:
+            return len(self._rows)
+        return sum(1 for row in self._rows if row[3] == country_code)

@@ -40,7 +40,7 @@ from argus.errors import (
     UnknownModel,
 )
 from argus.models.catalog import (
-    BUILTINS,
+    KNOWN,
     MANIFEST,
     Catalog,
     HubSource,
@@ -305,7 +305,7 @@ def pull(
     revision: str | None = None,
     progress: Progress | None = None,
     variant: Variant = "fp32",
-    known: Sequence[ModelSpec] = BUILTINS,
+    known: Sequence[ModelSpec] = KNOWN,
 ) -> ModelSpec:
     """Download ``name`` into ``settings.models_dir`` and return its installed spec.
 
@@ -618,7 +618,7 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-def verify(name: str, settings: Settings, *, known: Sequence[ModelSpec] = BUILTINS) -> VerifyReport:
+def verify(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN) -> VerifyReport:
     """Check a model's files (presence; sha256 where the manifest has one) and load its ONNX
     graphs with the runtime. Raises :class:`UnknownModel` for a name not in the catalog."""
     catalog = Catalog(settings.models_dir, tuple(known))
@@ -660,7 +660,7 @@ def _load_error(path: Path, settings: Settings) -> str | None:
 # --------------------------------------------------------------------------- remove
 
 
-def remove(name: str, settings: Settings, *, known: Sequence[ModelSpec] = BUILTINS) -> Path:
+def remove(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN) -> Path:
     """Delete a pulled model (and any partial download of it); returns the folder removed.
 
     Raises :class:`InvalidInput` for a built-in model, :class:`NotFound` when not installed.

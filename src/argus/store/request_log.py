@@ -148,3 +148,22 @@ async def prune(db: Database, *, max_age_s: float, now: datetime | None = None) 
             .execution_options(synchronize_session=False)
         )
     return rowcount(result)
+
+
+async def daily_counts(
+    db: Database, *, days: int = 7, now: datetime | None = None
+) -> dict[str, dict[str, int]]:
+    """Requests per UTC day (``YYYY-MM-DD``, oldest first) and route over the last ``days``."""
+    until = now or utcnow()
+    start = (until - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    query = select(RequestLog.route, RequestLog.created_at).where(
+        RequestLog.created_at >= start, RequestLog.created_at <= until
+    )
+    counts: dict[str, dict[str, int]] = {
+        (start + timedelta(days=i)).strftime("%Y-%m-%d"): {} for i in range(days)
+    }
+    async with db.session() as session:
+        for route, created_at in await session.execute(query):
+            per_route = counts.setdefault(created_at.strftime("%Y-%m-%d"), {})
+            per_route[route] = per_route.get(route, 0) + 1
+    return counts

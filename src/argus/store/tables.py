@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     Double,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -228,3 +230,110 @@ class JobItem(Base):
     finished_at: Mapped[datetime | None]
 
     job: Mapped[Job] = relationship(back_populates="items", lazy="raise")
+
+
+class ClassifyRequest(Base):
+    """One image through seed 000's classify or check-cache routes (its ``request_log`` row).
+
+    ``request_type`` is the seed's: single_classify, batch_classify, single_cache, batch_cache.
+    ``inference_method`` is llm, llm_fallback, local, local_fallback or cache; LLM token usage
+    and cost are those of the calls made for this image.
+    """
+
+    __tablename__ = "classify_requests"
+    __table_args__ = (
+        Index(None, "created_at"),
+        Index(None, "request_type", "created_at"),
+        MYSQL_TABLE_ARGS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(64))
+    request_type: Mapped[str] = mapped_column(String(32))
+    tenant: Mapped[str | None] = mapped_column(String(TENANT_LEN))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    image_hash: Mapped[str | None] = mapped_column(String(SHA256_LEN))
+    image_size: Mapped[int | None] = mapped_column(Integer)
+    success: Mapped[bool] = mapped_column(Boolean, default=True)
+    category: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[float | None] = mapped_column(Double)
+    from_cache: Mapped[bool] = mapped_column(Boolean, default=False)
+    inference_method: Mapped[str | None] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(128))
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Double, default=0.0)
+    processing_time_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceGallery(Base):
+    """A tenant's face gallery: its subjects' face vectors, all from one model.
+
+    ``revision`` grows on every change of the gallery's faces, so a server process can tell
+    whether its in-memory search index is behind the database.
+    """
+
+    __tablename__ = "face_galleries"
+    __table_args__ = (UniqueConstraint("tenant", "name"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(TENANT_LEN))
+    name: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(128))
+    feature_dim: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[float | None] = mapped_column(Double)
+    revision: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaceSubject(Base):
+    """A person enrolled in a gallery."""
+
+    __tablename__ = "face_subjects"
+    __table_args__ = (UniqueConstraint("gallery_id", "name"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gallery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("face_galleries.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Face(Base):
+    """One enrolled face: its unit feature vector (float32 bytes) and where it came from."""
+
+    __tablename__ = "faces"
+    __table_args__ = (Index(None, "gallery_id"), Index(None, "subject_id"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    gallery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("face_galleries.id", ondelete="CASCADE")
+    )
+    subject_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("face_subjects.id", ondelete="CASCADE")
+    )
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    image_sha256: Mapped[str] = mapped_column(String(SHA256_LEN))
+    image_name: Mapped[str | None] = mapped_column(String(255))
+    box: Mapped[list[float]] = mapped_column(JSON)
+    quality: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageCounter(Base):
+    """A named counter per UTC day: seed 000's download counts and location queries.
+
+    ``name`` is e.g. ``download:android`` or ``location:nearest``; ``day`` is ``YYYY-MM-DD``
+    (UTC). Totals are sums over days.
+    """
+
+    __tablename__ = "usage_counters"
+    __table_args__ = (UniqueConstraint("name", "day"), MYSQL_TABLE_ARGS)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    day: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -47,7 +47,7 @@ def metrics(request: Request) -> Response:
 
 
 @router.get("/api/v1/health", summary="Seed 000's health shape (always 200)")
-async def seed_health(db: Db) -> dict[str, str]:
+async def seed_health(db: Db, settings: AppSettings) -> dict[str, str]:
     """``status`` is healthy when the database answers. ``model_api`` says whether an LLM
     provider is configured; Argus answers without one (built-in models), so unlike the seed it
     does not make the service unhealthy."""
@@ -56,5 +56,5 @@ async def seed_health(db: Db) -> dict[str, str]:
         "status": "healthy" if connected else "unhealthy",
         "timestamp": datetime.now().isoformat(),
         "database": "connected" if connected else "disconnected",
-        "model_api": "not_configured",
+        "model_api": "available" if settings.classify.providers else "not_configured",
     }

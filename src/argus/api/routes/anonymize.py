@@ -1,0 +1,254 @@
+"""Anonymization routes: seed 002's task API, unchanged, and Argus's own ``/api/v1/anonymize``.
+
+Seed 002 (its clients send exactly this): ``POST /api/v1/process-task/`` stores the ``files``
+and answers 202 ``{"task_id"}``; ``GET /api/v1/task-status/{task_id}`` answers
+``{task_id, status, results}`` with the seed's statuses (the job's ``running`` is the seed's
+``processing``, ``cancelled`` its ``failed``); results are served under
+``/tasks_storage/{task_id}/output/``. Errors keep the seed's ``{"detail": ...}`` bodies and
+Russian messages, in the seed's order: body over ``max_request_mb`` (413, checked from
+Content-Length before the body is read, and again from the parsed sizes for chunked bodies),
+more than ``max_files`` files (413), a file over ``max_file_bytes`` (413), a declared type not in
+``allowed_mime_types`` (415), no usable model or broker (503). Both APIs run the ``anonymize``
+job kind, so a task survives a restart and Celery workers can run it. Argus's API adds options
+(targets, mode, strength, format, webhook) and returns every file's detections.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+
+from argus.api.auth import principal
+from argus.api.deps import AppSettings, Db, Tenant
+from argus.api.routes.jobs import Jobs, _webhook
+from argus.api.schemas.anonymize import (
+    AnonymizedItem,
+    AnonymizeJob,
+    TaskCreated,
+    TaskResult,
+    TaskStatus,
+)
+from argus.api.schemas.jobs import JobAccepted, Progress
+from argus.api.seed import seed_route_class
+from argus.errors import (
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
+from argus.pipelines.anonymize_job import KIND, seed_results
+from argus.store import jobs as job_store
+from argus.store.files import make_key, media_type, safe_name
+from argus.store.tables import Job
+
+log = logging.getLogger(__name__)
+
+SEED_STATUS = {
+    "pending": "pending",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+    "cancelled": "failed",
+}
+
+
+def _too_big_message(limit_mb: float) -> str:
+    return f"Запрос отклонен: размер тела превышает установленный лимит ({limit_mb:.2f} MB)."
+
+
+class _ProcessTaskRoute(seed_route_class()):  # type: ignore[misc]
+    """Refuses a body whose Content-Length is over the limit before reading it (the seed's
+    middleware did the same)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            limit_mb = request.app.state.settings.anonymize.max_request_mb
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit_mb * 2**20:
+                return JSONResponse({"detail": _too_big_message(limit_mb)}, status_code=413)
+            response: Response = await handler(request)
+            return response
+
+        return handle
+
+
+auth = [Depends(principal)]
+seed = APIRouter(tags=["seed 002: plates"], route_class=seed_route_class(), dependencies=auth)
+seed_submit = APIRouter(tags=["seed 002: plates"], route_class=_ProcessTaskRoute, dependencies=auth)
+own = APIRouter(prefix="/api/v1/anonymize", tags=["anonymize"], dependencies=auth)
+
+
+async def _anonymize_job(db: Db, job_id: str, tenant: str, missing: str) -> Job:
+    job = await job_store.get(db, job_id=job_id, tenant=tenant)
+    if job is None or job.kind != KIND:
+        raise NotFound(missing)
+    return job
+
+
+@seed_submit.post(
+    "/api/v1/process-task/",
+    status_code=202,
+    response_model=TaskCreated,
+    summary="Seed 002: anonymize licence plates in a batch of images (background task)",
+    responses={413: {"description": "Too many files or bytes"}, 415: {"description": "MIME"}},
+)
+async def process_task(
+    jobs: Jobs,
+    settings: AppSettings,
+    tenant: Tenant,
+    files: Annotated[list[UploadFile], File(description="Images (JPEG, PNG, WebP).")],
+) -> TaskCreated:
+    conf = settings.anonymize
+    if sum(f.size or 0 for f in files) > conf.max_request_mb * 2**20:  # chunked bodies
+        raise PayloadTooLarge(_too_big_message(conf.max_request_mb))
+    if len(files) > conf.max_files:
+        raise PayloadTooLarge(f"Слишком много файлов. Лимит: {conf.max_files}.")
+    for f in files:
+        if f.size is not None and f.size > conf.max_file_bytes:
+            raise PayloadTooLarge(
+                f"Файл '{f.filename}' слишком большой. Лимит: {conf.max_file_bytes / 2**20}MB."
+            )
+        if f.content_type not in conf.allowed_mime_types:
+            raise UnsupportedMediaType(
+                f"Неподдерживаемый тип файла: '{f.filename}'. "
+                f"Поддерживаются: {conf.allowed_mime_types}"
+            )
+    try:
+        job = await jobs.create(
+            tenant=tenant,
+            kind=KIND,
+            uploads=files,
+            options={"targets": "plates", "seed_callbacks": True},
+            max_bytes=conf.max_file_bytes,
+        )
+    except ServiceUnavailable as exc:
+        log.error("process-task refused: %s", exc.message)
+        raise ServiceUnavailable("Сервис временно недоступен. Попробуйте позже.") from None
+    return TaskCreated(task_id=job.id)
+
+
+@seed.get(
+    "/api/v1/task-status/{task_id}",
+    response_model=TaskStatus,
+    summary="Seed 002: a task's status and, once completed, its result URLs",
+    responses={404: {"description": "Unknown or expired task"}},
+)
+async def task_status(task_id: str, db: Db, tenant: Tenant) -> TaskStatus:
+    job = await _anonymize_job(db, task_id, tenant, f"Задача с ID '{task_id}' не найдена.")
+    status = SEED_STATUS.get(job.status, "failed")
+    results = [TaskResult(**r) for r in seed_results(job)] if status == "completed" else []
+    return TaskStatus(task_id=job.id, status=status, results=results)
+
+
+@seed.get(
+    "/tasks_storage/{task_id}/output/{name}",
+    summary="Seed 002: a result image",
+    response_class=Response,
+    responses={200: {"content": {"image/webp": {}}}, 404: {"description": "No such file"}},
+)
+async def task_file(task_id: str, name: str, db: Db, jobs: Jobs, tenant: Tenant) -> Response:
+    job = await _anonymize_job(db, task_id, tenant, "Not Found")
+    if safe_name(name, default="") != name:
+        raise NotFound("Not Found")
+    key = make_key(job.id, "output", name)
+    path = jobs.blobs.local_path(key)
+    if path is not None:
+        if not path.is_file():
+            raise NotFound("Not Found")
+        return FileResponse(path, media_type=media_type(name))
+    return Response(await jobs.blobs.read(key), media_type=media_type(name))
+
+
+@own.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    summary="Hide plates and/or faces in images (a job; poll its status_url)",
+    responses={413: {"description": "Too many files or a file too big"}, 422: {}},
+)
+async def create_anonymize_job(
+    request: Request,
+    response: Response,
+    jobs: Jobs,
+    settings: AppSettings,
+    tenant: Tenant,
+    files: Annotated[list[UploadFile], File(description="The images, one item each.")],
+    targets: Annotated[str, Form(description="plates, faces or both.")] = "plates",
+    mode: Annotated[
+        str | None,
+        Form(description="cover, blur, pixelate or solid; default cover plates, blur faces."),
+    ] = None,
+    strength: Annotated[float, Form(description="Scales blur and pixel blocks (0-10].")] = 1.0,
+    format: Annotated[str, Form(description="webp, png or jpeg.")] = "webp",
+    webhook_url: Annotated[str | None, Form(description="JSON POST when the job ends.")] = None,
+) -> JobAccepted:
+    conf = settings.anonymize
+    if len(files) > conf.max_files:
+        raise PayloadTooLarge(f"{len(files)} files in one job; at most {conf.max_files}")
+    for f in files:
+        if f.size is not None and f.size > conf.max_file_bytes:
+            raise PayloadTooLarge(
+                f"{safe_name(f.filename)}: {f.size} bytes; at most {conf.max_file_bytes}"
+            )
+    options: dict[str, Any] = {"targets": targets, "strength": strength, "format": format}
+    if mode:
+        options["mode"] = mode
+    job = await jobs.create(
+        tenant=tenant,
+        kind=KIND,
+        uploads=files,
+        options=options,
+        webhook_url=_webhook(webhook_url),
+        max_bytes=conf.max_file_bytes,
+    )
+    status_url = str(request.url_for("get_anonymize_job", job_id=job.id))
+    response.headers["Location"] = status_url
+    return JobAccepted(job_id=job.id, status=job.status, status_url=status_url)
+
+
+@own.get(
+    "/{job_id}",
+    response_model=AnonymizeJob,
+    summary="An anonymize job: status, progress, each file's result URL and detections",
+    responses={404: {"description": "No such job (or another tenant's)"}},
+)
+async def get_anonymize_job(job_id: str, request: Request, db: Db, tenant: Tenant) -> AnonymizeJob:
+    job = await _anonymize_job(db, job_id, tenant, f"no anonymize job {job_id!r}")
+    items: list[AnonymizedItem] = []
+    for item in sorted(job.items, key=lambda i: i.index):
+        out = item.output if isinstance(item.output, dict) else {}
+        name = out.get("filename")
+        url = str(request.url_for("get_job_file", job_id=job.id, name=name)) if name else None
+        items.append(
+            AnonymizedItem(
+                index=item.index,
+                name=item.input_name,
+                status=item.status,
+                error=item.error,
+                filename=name,
+                url=url,
+                width=out.get("width"),
+                height=out.get("height"),
+                detections=out.get("detections", []),
+            )
+        )
+    return AnonymizeJob(
+        job_id=job.id,
+        status=job.status,
+        progress=Progress(done=job.progress_done, total=job.progress_total),
+        error=job.error,
+        options=job.options,
+        items=items,
+    )
+
+
+router = APIRouter()
+router.include_router(seed_submit)
+router.include_router(seed)
+router.include_router(own)

@@ -1,0 +1,291 @@
+"""Seed 000's classify routes: ``/api/v1/classify``, ``/classify/batch``, the cache checks.
+
+Shapes, limits and error bodies are the seed's (``{"detail": message}``, 400 for an image that
+is too large, unreadable or of a format not allowed; 422 for a missing field). ``X-User-ID`` and
+the body's ``user_id`` are only recorded, as in the seed: the cache is global. Each image gives
+one ``classify_requests`` row for the stats routes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+
+from argus.api.auth import principal
+from argus.api.deps import Caller
+from argus.api.schemas.classify import (
+    BatchCheckCacheRequest,
+    BatchCheckCacheResponse,
+    BatchClassifyItem,
+    BatchClassifyResponse,
+    CacheItem,
+    CheckCacheRequest,
+    CheckCacheResponse,
+    ClassificationData,
+    ClassificationResponse,
+)
+from argus.api.seed import seed_route_class
+from argus.errors import ArgusError, InvalidInput
+from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
+from argus.store import classify_log
+from argus.store.tables import ClassifyRequest
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["classify (seed 000)"],
+    route_class=seed_route_class(),
+    dependencies=[Depends(principal)],
+)
+
+UserHeader = Annotated[str | None, Header(alias="X-User-ID")]
+
+
+def get_classifier(request: Request) -> PhotoClassifier:
+    """The app's classifier, built on first use from what the lifespan made."""
+    state = request.app.state
+    classifier: PhotoClassifier | None = getattr(state, "photo_classifier", None)
+    if classifier is None:
+        classifier = PhotoClassifier(state.settings, state.pool, state.db)
+        state.photo_classifier = classifier
+    return classifier
+
+
+Classifier = Annotated[PhotoClassifier, Depends(get_classifier)]
+
+
+def new_request_id() -> str:
+    """Seed 000's ``req_<unix seconds>_<12 hex>``."""
+    return f"req_{int(time.time())}_{secrets.token_hex(6)}"
+
+
+def _row(
+    outcome: Outcome | None,
+    *,
+    request_id: str,
+    request_type: str,
+    caller: Caller,
+    user_id: str | None,
+    request: Request,
+    image_hash: str | None = None,
+    elapsed_ms: int = 0,
+) -> ClassifyRequest:
+    row = ClassifyRequest(
+        request_id=request_id,
+        request_type=request_type,
+        tenant=caller.tenant,
+        user_id=(user_id or None) and user_id[:64],
+        ip_address=request.client.host if request.client else None,
+        image_hash=image_hash[:64] if image_hash else None,
+        success=outcome is not None,
+        from_cache=bool(outcome and outcome.from_cache),
+        processing_time_ms=elapsed_ms,
+        input_tokens=0,
+        output_tokens=0,
+        cost_usd=0.0,
+    )
+    if outcome is not None:
+        row.image_hash = outcome.image_hash
+        row.image_size = outcome.image_size
+        row.category = outcome.category
+        row.confidence = outcome.confidence
+        row.inference_method = outcome.inference_method
+        row.model = outcome.model[:128]
+        row.input_tokens = outcome.input_tokens
+        row.output_tokens = outcome.output_tokens
+        row.cost_usd = outcome.cost_usd
+        row.processing_time_ms = outcome.processing_time_ms or elapsed_ms
+    return row
+
+
+def _count(request: Request, outcome: Outcome | None) -> None:
+    """The platform's cache counter: a hit or a miss of the photo-category task."""
+    hit = outcome is not None and outcome.from_cache
+    request.app.state.metrics.cache.labels(task=TASK, outcome="hit" if hit else "miss").inc()
+
+
+def _data(outcome: Outcome) -> ClassificationData:
+    return ClassificationData.model_validate(outcome.data())
+
+
+@router.post("/classify", response_model=ClassificationResponse, summary="Classify one photo")
+async def classify(
+    request: Request,
+    caller: Caller,
+    classifier: Classifier,
+    image: Annotated[UploadFile, File(description="The photo.")],
+    image_hash: Annotated[str | None, Form(description="SHA-256 of the original file.")] = None,
+    x_user_id: UserHeader = None,
+) -> ClassificationResponse:
+    outcome = await classifier.classify(await image.read(), image_hash=image_hash)
+    _count(request, outcome)
+    request_id = new_request_id()
+    row = _row(
+        outcome,
+        request_id=request_id,
+        request_type="single_classify",
+        caller=caller,
+        user_id=x_user_id,
+        request=request,
+    )
+    await classify_log.add(classifier.db, [row])
+    return ClassificationResponse(
+        data=_data(outcome),
+        from_cache=outcome.from_cache,
+        processing_time_ms=outcome.processing_time_ms,
+        request_id=request_id,
+        timestamp=datetime.now(),
+    )
+
+
+@router.post("/classify/batch", response_model=BatchClassifyResponse, summary="Up to 20 photos")
+async def classify_batch(
+    request: Request,
+    caller: Caller,
+    classifier: Classifier,
+    images: Annotated[list[UploadFile], File(description="The photos (at most 20).")],
+    image_hashes: Annotated[str | None, Form(description="JSON list of SHA-256.")] = None,
+    x_user_id: UserHeader = None,
+) -> BatchClassifyResponse:
+    limit = classifier.config.max_batch_files
+    if len(images) > limit:
+        raise InvalidInput(f"一次最多上传{limit}张图片，当前: {len(images)}")
+    hashes: list[object] = []
+    if image_hashes:
+        try:
+            parsed = json.loads(image_hashes)
+            hashes = parsed if isinstance(parsed, list) else []
+        except ValueError:
+            hashes = []  # the seed ignores a malformed list
+    request_id = new_request_id()
+    start = time.perf_counter()
+    items: list[BatchClassifyItem] = []
+    rows: list[ClassifyRequest] = []
+    for index, upload in enumerate(images):
+        item_start = time.perf_counter()
+        given = hashes[index] if index < len(hashes) else None
+        outcome: Outcome | None = None
+        error: str | None = None
+        try:
+            data = await upload.read()
+            outcome = await classifier.classify(
+                data, image_hash=given if isinstance(given, str) else None
+            )
+            _count(request, outcome)
+        except ArgusError as exc:
+            error = exc.message
+        elapsed = round((time.perf_counter() - item_start) * 1000)
+        items.append(
+            BatchClassifyItem(
+                index=index,
+                filename=upload.filename or f"image_{index}",
+                success=outcome is not None,
+                data=_data(outcome) if outcome else None,
+                error=error,
+                from_cache=bool(outcome and outcome.from_cache),
+                processing_time_ms=elapsed,
+            )
+        )
+        rows.append(
+            _row(
+                outcome,
+                request_id=request_id,
+                request_type="batch_classify",
+                caller=caller,
+                user_id=x_user_id,
+                request=request,
+                elapsed_ms=elapsed,
+            )
+        )
+    await classify_log.add(classifier.db, rows)
+    succeeded = sum(item.success for item in items)
+    return BatchClassifyResponse(
+        total=len(items),
+        success_count=succeeded,
+        fail_count=len(items) - succeeded,
+        items=items,
+        request_id=request_id,
+        total_processing_time_ms=round((time.perf_counter() - start) * 1000),
+        timestamp=datetime.now(),
+    )
+
+
+@router.post("/classify/check-cache", response_model=CheckCacheResponse, summary="Cached answer")
+async def check_cache(
+    body: CheckCacheRequest,
+    request: Request,
+    caller: Caller,
+    classifier: Classifier,
+    x_user_id: UserHeader = None,
+) -> CheckCacheResponse:
+    outcome = await classifier.lookup(body.image_hash.lower())
+    _count(request, outcome)
+    request_id = new_request_id()
+    row = _row(
+        outcome,
+        request_id=request_id,
+        request_type="single_cache",
+        caller=caller,
+        user_id=x_user_id or body.user_id,
+        request=request,
+        image_hash=body.image_hash.lower(),
+    )
+    row.success = True
+    await classify_log.add(classifier.db, [row])
+    return CheckCacheResponse(
+        cached=outcome is not None,
+        data=_data(outcome) if outcome else None,
+        from_cache=outcome is not None,
+        request_id=request_id,
+        timestamp=datetime.now(),
+    )
+
+
+@router.post(
+    "/classify/batch-check-cache",
+    response_model=BatchCheckCacheResponse,
+    summary="Cached answers for 1 to 100 hashes",
+)
+async def batch_check_cache(
+    body: BatchCheckCacheRequest,
+    request: Request,
+    caller: Caller,
+    classifier: Classifier,
+    x_user_id: UserHeader = None,
+) -> BatchCheckCacheResponse:
+    request_id = new_request_id()
+    items: list[CacheItem] = []
+    rows: list[ClassifyRequest] = []
+    for image_hash in body.image_hashes:
+        outcome = await classifier.lookup(image_hash.strip().lower())
+        _count(request, outcome)
+        items.append(
+            CacheItem(
+                image_hash=image_hash,
+                cached=outcome is not None,
+                data=_data(outcome) if outcome else None,
+            )
+        )
+        row = _row(
+            outcome,
+            request_id=request_id,
+            request_type="batch_cache",
+            caller=caller,
+            user_id=x_user_id or body.user_id,
+            request=request,
+            image_hash=image_hash.strip().lower(),
+        )
+        row.success = True
+        rows.append(row)
+    await classify_log.add(classifier.db, rows)
+    return BatchCheckCacheResponse(
+        total=len(items),
+        cached_count=sum(item.cached for item in items),
+        items=items,
+        request_id=request_id,
+        timestamp=datetime.now(),
+    )

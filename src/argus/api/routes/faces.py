@@ -1,0 +1,221 @@
+"""Seed 004's face routes: ``/api/extract_feature``, ``/api/compare_features``,
+``/api/compare_image_feature``; :data:`router` also carries the galleries and their lifespan.
+
+Bodies keep the seed's shape: ``success``, ``message`` (its Chinese messages), ``feature``,
+``feature_dim``, ``quality_passed``, ``similarity``, ``is_same_person``, ``threshold``,
+``processing_time``, plus Argus extras (``model``, ``failed_checks``, ``face``) that the seed's
+clients ignore. No qualified face is a 200 with ``success: false`` and the seed's message
+``未检测到合格的人脸`` followed by the failed check; an unreadable image or a feature dimension
+mismatch is a 400 and any other error its own status, always as ``{"success": false, "message"}``.
+The lifespan builds the face pipeline and every gallery's search index from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+
+from argus.api.auth import principal
+from argus.api.deps import AppSettings
+from argus.api.routes import galleries as galleries_routes
+from argus.api.routes.galleries import read_picture
+from argus.api.schemas.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
+from argus.api.seed import seed_route_class
+from argus.config import Settings
+from argus.errors import ArgusError, InvalidInput
+from argus.pipelines.faces import FacePipeline, NoQualifiedFace, as_feature, cosine_similarity
+from argus.pipelines.galleries import GalleryService
+from argus.pipelines.vector_index import IndexRegistry
+
+_started: ContextVar[float | None] = ContextVar("argus_face_started", default=None)
+
+
+def _elapsed() -> float:
+    start = _started.get()
+    return round(time.perf_counter() - start, 4) if start is not None else 0.0
+
+
+def seed_error(exc: ArgusError) -> Response:
+    return JSONResponse(
+        {"success": False, "message": exc.message, "processing_time": _elapsed()},
+        status_code=exc.status,
+    )
+
+
+def seed_validation(exc: RequestValidationError) -> Response:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return JSONResponse(
+        {
+            "success": False,
+            "message": "请求参数错误 (invalid request: " + "; ".join(parts) + ")",
+            "detail": jsonable_encoder(exc.errors()),
+            "processing_time": _elapsed(),
+        },
+        status_code=422,
+    )
+
+
+async def _start_clock() -> None:
+    _started.set(time.perf_counter())
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    pipeline = FacePipeline(app.state.pool, settings.faces)
+    service = GalleryService(
+        app.state.db,
+        pipeline,
+        IndexRegistry(settings.faces.index, settings.faces.search_threads),
+        settings.faces,
+    )
+    await service.rebuild_all()
+    app.state.faces = pipeline
+    app.state.galleries = service
+    yield
+
+
+def get_faces(request: Request) -> FacePipeline:
+    faces: FacePipeline = request.app.state.faces
+    return faces
+
+
+Faces = Annotated[FacePipeline, Depends(get_faces)]
+
+
+seed = APIRouter(
+    route_class=seed_route_class(seed_error, seed_validation),
+    tags=["faces (seed 004)"],
+    dependencies=[Depends(_start_clock), Depends(principal)],
+)
+_SEED_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Unreadable image, bad feature or feature dimension mismatch"},
+    409: {"description": "The face model is not installed (names `argus models pull`)"},
+    413: {"description": "The image is over the size or pixel limit"},
+    415: {"description": "Not an image format Argus reads"},
+    422: {"description": "Malformed request"},
+}
+
+
+def _no_face(exc: NoQualifiedFace, model: str | None = None) -> dict[str, Any]:
+    return {
+        "success": False,
+        "message": exc.message,
+        "processing_time": _elapsed(),
+        "model": model,
+        "failed_checks": exc.failed,
+        "quality_passed": False if exc.quality is not None else None,
+    }
+
+
+@seed.post(
+    "/api/extract_feature",
+    response_model=ExtractFeatureOut,
+    response_model_exclude_none=True,
+    summary="The feature of the largest face, after quality checks",
+    responses=_SEED_ERRORS,
+)
+async def extract_feature(
+    settings: AppSettings,
+    faces: Faces,
+    image: Annotated[UploadFile, File(description="Face image (jpg, png, ...)")],
+) -> dict[str, Any]:
+    picture = await read_picture(image, settings)
+    try:
+        feature = await asyncio.to_thread(faces.extract, picture.pixels)
+    except NoQualifiedFace as exc:
+        return _no_face(exc, settings.faces.model)
+    passed = feature.quality.passed
+    message = "特征提取成功"
+    if not passed:
+        message += f" (quality check failed: {feature.quality.describe_failures()})"
+    return {
+        "success": True,
+        "message": message,
+        "feature": [float(v) for v in feature.vector],
+        "feature_dim": feature.dim,
+        "quality_passed": passed,
+        "processing_time": _elapsed(),
+        "model": feature.model,
+        "failed_checks": feature.quality.failed,
+        "face": feature.summary(),
+    }
+
+
+@seed.post(
+    "/api/compare_features",
+    response_model=CompareOut,
+    response_model_exclude_none=True,
+    summary="Cosine similarity of two features and the same-person decision",
+    responses=_SEED_ERRORS,
+)
+async def compare_features(body: CompareFeaturesIn, faces: Faces) -> dict[str, Any]:
+    similarity = cosine_similarity(body.feature1, body.feature2)
+    threshold = body.threshold if body.threshold is not None else faces.threshold()
+    return {
+        "success": True,
+        "message": "对比成功",
+        "similarity": round(similarity, 4),
+        "is_same_person": similarity >= threshold,
+        "threshold": threshold,
+        "processing_time": _elapsed(),
+    }
+
+
+def _feature_form(raw: str) -> list[float]:
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"feature: not a JSON list of numbers ({exc.msg})") from None
+    as_feature(value, "feature")
+    return [float(v) for v in value]
+
+
+@seed.post(
+    "/api/compare_image_feature",
+    response_model=CompareOut,
+    response_model_exclude_none=True,
+    summary="Compare the largest face of an image with a known feature",
+    responses=_SEED_ERRORS,
+)
+async def compare_image_feature(
+    settings: AppSettings,
+    faces: Faces,
+    image: Annotated[UploadFile, File(description="Face image")],
+    feature: Annotated[str, Form(description="The known feature as a JSON list")],
+) -> dict[str, Any]:
+    known = _feature_form(feature)
+    picture = await read_picture(image, settings)
+    try:
+        found = await asyncio.to_thread(faces.extract, picture.pixels)
+    except NoQualifiedFace as exc:
+        return _no_face(exc, settings.faces.model)
+    similarity = cosine_similarity(found.vector, known)
+    threshold = faces.threshold(found.model)
+    return {
+        "success": True,
+        "message": "对比成功",
+        "similarity": round(similarity, 4),
+        "is_same_person": similarity >= threshold,
+        "threshold": threshold,
+        "processing_time": _elapsed(),
+        "model": found.model,
+    }
+
+
+router = APIRouter(lifespan=lifespan)
+router.include_router(seed)
+router.include_router(galleries_routes.router)

@@ -1,0 +1,59 @@
+"""Shapes of the anonymization API: seed 002's task answers and Argus's own job answers."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from argus.api.schemas.jobs import Progress
+
+SeedStatus = Literal["pending", "processing", "completed", "failed"]
+
+
+class TaskCreated(BaseModel):
+    """Seed 002's 202 answer."""
+
+    task_id: str = Field(description="A UUID; poll /api/v1/task-status/{task_id}.")
+
+
+class TaskResult(BaseModel):
+    filename: str = Field(description="covered_<original stem>.webp")
+    url: str = Field(description="/tasks_storage/<task_id>/output/<filename>")
+
+
+class TaskStatus(BaseModel):
+    """Seed 002's task status; ``results`` stays empty until the task completed."""
+
+    task_id: str
+    status: SeedStatus
+    results: list[TaskResult] = Field(default_factory=list)
+
+
+class AnonymizedItem(BaseModel):
+    """One input of an anonymize job and what became of it."""
+
+    index: int
+    name: str = Field(description="The uploaded file's (sanitised) name.")
+    status: str = Field(description="pending, running, completed, failed or cancelled.")
+    error: str | None = Field(None, description="Why this file failed (unreadable, too big...).")
+    filename: str | None = Field(None, description="The result file's name.")
+    url: str | None = Field(None, description="Where to download the result.")
+    width: int | None = None
+    height: int | None = None
+    detections: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="What was hidden: box, score, label (plate/face), polygon (4 corners), "
+        "source (the detector).",
+    )
+
+
+class AnonymizeJob(BaseModel):
+    """An anonymize job with per-file results and detections."""
+
+    job_id: str
+    status: str = Field(description="pending, running, completed, failed or cancelled.")
+    progress: Progress
+    error: str | None = None
+    options: dict[str, Any]
+    items: list[AnonymizedItem]

@@ -1,0 +1,119 @@
+"""Shapes of seed 000's classify, check-cache, stats and location routes (field for field).
+
+Argus adds fields a seed client ignores: ``inference_method``, ``engine`` and ``location`` (the
+city of the photo's EXIF GPS position) in ``ClassificationData``; ``admin1``/``admin2`` in
+``CityInfo``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ClassificationData(BaseModel):
+    category: str = Field(description="One of the eight keys.")
+    confidence: float = Field(ge=0.0, le=1.0)
+    description: str | None = None
+    local_inference_result: dict[str, Any] | None = Field(
+        None, description="What the local engine saw (faces, OCR text, layout cues)."
+    )
+    inference_method: str | None = Field(
+        None, description="llm, llm_fallback, local, local_fallback or cache."
+    )
+    engine: str | None = Field(
+        None,
+        description="Argus's engine behind the answer: llm, clip (reported by inference_method "
+        "as local/local_fallback) or local; for a cache hit, the engine that answered first.",
+    )
+    location: dict[str, Any] | None = Field(
+        None, description="EXIF GPS position and the nearest city (offline GeoNames)."
+    )
+
+
+class ClassificationResponse(BaseModel):
+    success: bool = True
+    data: ClassificationData
+    from_cache: bool
+    processing_time_ms: int
+    request_id: str
+    timestamp: datetime
+
+
+class BatchClassifyItem(BaseModel):
+    index: int
+    filename: str
+    success: bool
+    data: ClassificationData | None = None
+    error: str | None = None
+    from_cache: bool = False
+    processing_time_ms: int
+
+
+class BatchClassifyResponse(BaseModel):
+    success: bool = True
+    total: int
+    success_count: int
+    fail_count: int
+    items: list[BatchClassifyItem]
+    request_id: str
+    total_processing_time_ms: int
+    timestamp: datetime
+
+
+class CheckCacheRequest(BaseModel):
+    image_hash: str = Field(min_length=64, max_length=64, description="SHA-256 hex.")
+    user_id: str | None = None
+
+
+class CheckCacheResponse(BaseModel):
+    success: bool = True
+    cached: bool
+    data: ClassificationData | None = None
+    from_cache: bool
+    request_id: str
+    timestamp: datetime
+
+
+class BatchCheckCacheRequest(BaseModel):
+    image_hashes: list[str] = Field(min_length=1, max_length=100)
+    user_id: str | None = None
+
+
+class CacheItem(BaseModel):
+    image_hash: str
+    cached: bool
+    data: ClassificationData | None = None
+
+
+class BatchCheckCacheResponse(BaseModel):
+    success: bool = True
+    total: int
+    cached_count: int
+    items: list[CacheItem]
+    request_id: str
+    timestamp: datetime
+
+
+class CityInfo(BaseModel):
+    """Seed 000's city; GeoNames' cities1000 file has no population, id or Chinese name."""
+
+    id: int = Field(description="Row of the city in the bundled GeoNames file.")
+    geoname_id: int | None = None
+    name: str
+    name_zh: str | None = None
+    ascii_name: str | None = None
+    latitude: float
+    longitude: float
+    country_code: str
+    population: int | None = None
+    distance_km: float
+    admin1: str = ""
+    admin2: str = ""
+
+
+class StatsResponse(BaseModel):
+    success: bool = True
+    data: Any

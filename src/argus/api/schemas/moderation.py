@@ -1,0 +1,48 @@
+"""Shapes of the moderation API.
+
+Seed 001's routes answer plain JSON lists exactly as that service did (built in
+:mod:`argus.pipelines.moderation`); the shapes here are Argus's own
+``/api/v1/moderation/detect`` answer, and seed 001's item shapes for the OpenAPI page.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class LabelScore(BaseModel):
+    """One label of seed 001's answers."""
+
+    label: str
+    score: float
+
+
+class FrameLabelScore(BaseModel):
+    """A label found in a frame (GIF frames from 0, video frames from 1)."""
+
+    frame: int
+    label: str
+    score: float
+
+
+class BodyPart(BaseModel):
+    """One NudeNet detection."""
+
+    label: str = Field(description="One of NudeNet's 18 labels, e.g. FEMALE_BREAST_EXPOSED.")
+    score: float = Field(description="Detector confidence in [0, 1].")
+    box: list[float] = Field(description="x1, y1, x2, y2 in pixels of the uploaded image.")
+    exposed: bool = Field(description="One of the explicit labels that count towards nsfw.")
+
+
+class ExposureOut(BaseModel):
+    """What NudeNet sees in one image, and the built-in classifier's verdict."""
+
+    model: str = Field(description="The model that answered.")
+    width: int
+    height: int
+    label: str = Field(description='"nsfw" when nsfw_score >= 0.5, else "normal".')
+    nsfw_score: float = Field(
+        description="The built-in classifier's nsfw score (see the README for the rule)."
+    )
+    threshold: float = Field(description="Exposed-part score at which the verdict turns nsfw.")
+    detections: list[BodyPart]

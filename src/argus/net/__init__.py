@@ -1,0 +1,1 @@
+"""Outbound network access that user input can steer (image URLs), guarded against SSRF."""

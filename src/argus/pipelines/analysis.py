@@ -1,0 +1,255 @@
+"""Seed 003's task graph: one decode per request, shared detections, independent tasks at once.
+
+:class:`Analyzer` decodes the image once (counted in :attr:`Analyzer.decodes`, timed as the
+``decode`` span) and starts every task as its own asyncio task. Tasks ask the request's
+:class:`AnalysisRun` for what they need: faces on the whole image, the prominent face and the
+prominent person are each computed at most once per request (the first task to ask starts the
+work, the others await the same future), and every model call runs in a worker thread, so a
+CLIP embedding, the NSFW detector and OCR proceed side by side while the event loop stays free.
+The same model is not called twice at once within a request (dlib handles are not re-entrant).
+Rules (seed 003): an unknown type is ``skipped``, a target the operation does not allow is
+``skipped``, ``prominent_person`` without a person falls back to the whole image,
+``prominent_face`` without a face is ``skipped``, a model that is not installed makes that task an
+``error`` naming ``argus models pull`` while the other tasks still succeed, any other failure is
+``error`` "Internal error processing task: ...". Duplicate operation ids: the last one wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from argus.config import Settings
+from argus.errors import ArgusError
+from argus.imaging import Picture, decode
+from argus.models.pool import ModelPool
+from argus.pipelines.collections import CollectionStore
+from argus.pipelines.operations import extra, regions, seed
+from argus.pipelines.operations.base import (
+    PROMINENT_FACE,
+    PROMINENT_PERSON,
+    WHOLE_IMAGE,
+    Operation,
+    OperationResult,
+    Region,
+    Skipped,
+    TaskSpec,
+)
+from argus.timing import span
+from argus.vision.detections import Detections
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def operations() -> dict[str, Operation]:
+    """Every operation by type name, seed 003's first."""
+    ops = [*seed.OPERATIONS, *extra.OPERATIONS]
+    if extra.photo_category_available():
+        ops.append(extra.PHOTO_CATEGORY)
+    return {op.name: op for op in ops}
+
+
+def available_operations() -> dict[str, Any]:
+    """The body of ``GET /available_operations/``."""
+    return {"operations": {name: op.describe() for name, op in operations().items()}}
+
+
+class AnalysisRun:
+    """One request's decoded picture and the detections its tasks share."""
+
+    def __init__(
+        self,
+        picture: Picture,
+        *,
+        settings: Settings,
+        pool: ModelPool,
+        collections: CollectionStore,
+        tenant: str,
+    ) -> None:
+        self.picture = picture
+        self.settings = settings
+        self.pool = pool
+        self.collections = collections
+        self.tenant = tenant
+        self._shared: dict[str, asyncio.Future[Any]] = {}
+        self._model_locks: dict[str, asyncio.Lock] = {}
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the pixels."""
+        h, w = self.picture.pixels.shape[:2]
+        return w, h
+
+    # -- models
+
+    async def predict(self, name: str, item: Any) -> Any:
+        """``pool.get(name).predict_one(item)`` in a worker thread, one call per model at once."""
+        async with self.model_lock(name):
+            model = await asyncio.to_thread(self.pool.get, name)
+            return await asyncio.to_thread(model.predict_one, item)
+
+    def model_lock(self, name: str) -> asyncio.Lock:
+        """The lock held while ``name`` runs for this request."""
+        return self._model_locks.setdefault(name, asyncio.Lock())
+
+    async def once(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """The result of ``make()``, computed by the first caller and shared with the others."""
+        future = self._shared.get(key)
+        if future is None:
+            future = asyncio.ensure_future(make())
+            self._shared[key] = future
+        result: T = await asyncio.shield(future)
+        return result
+
+    # -- shared detections
+
+    async def faces(self) -> Detections:
+        """Every face on the whole image (dlib), best first."""
+
+        async def find() -> Detections:
+            dets: Detections = await self.predict(
+                self.settings.analysis.face_model, self.picture.pixels
+            )
+            return dets.sorted_by_score()
+
+        return await self.once("faces", find)
+
+    async def person(self) -> np.ndarray[Any, Any] | None:
+        """The prominent person's box (see :mod:`~argus.pipelines.operations.regions`)."""
+
+        async def find() -> np.ndarray[Any, Any] | None:
+            face = regions.best(await self.faces())
+            found: list[Detections] = []
+            for name in self.settings.analysis.person_models:
+                dets: Detections = await self.predict(name, self.picture.pixels)
+                keep = [i for i, label in enumerate(dets.labels) if label == "person"]
+                found.append(dets[np.asarray(keep, np.intp)] if keep else Detections.empty())
+            full = found[0] if found else Detections.empty()
+            upper = Detections.empty()
+            for dets in found[1:]:
+                upper = dets if not len(upper) else _concat(upper, dets)
+            box, how = regions.prominent_person(full, upper, face, self.size)
+            log.debug("prominent person from %s: %s", how, box)
+            return box
+
+        return await self.once("person", find)
+
+    async def face(self, face_context: str) -> np.ndarray[Any, Any] | None:
+        """The prominent face, searched inside the prominent person (the seed's default) or on
+        the whole image; with no person it is searched on the whole image."""
+        faces = await self.faces()
+        if face_context == PROMINENT_PERSON:
+            person = await self.person()
+            if person is not None:
+                return regions.best(regions.faces_inside(faces, person))
+        return regions.best(faces)
+
+    async def region(self, target: str, task: TaskSpec) -> Region:
+        """The pixels a task works on (raises :class:`Skipped` when no face is found)."""
+        if target == PROMINENT_PERSON:
+            box = await self.person()
+        elif target == PROMINENT_FACE:
+            context = str(task.params.get("face_context") or PROMINENT_PERSON)
+            box = await self.face(context)
+            if box is None:
+                raise Skipped(f"No prominent face found for operation '{task.operation_id}'.")
+        else:
+            box = None
+        if box is None:
+            return Region(self.picture.pixels, None)
+        x1, y1, x2, y2 = regions.int_box(box, self.size)
+        return Region(self.picture.pixels[y1:y2, x1:x2], [x1, y1, x2, y2])
+
+
+def _concat(a: Detections, b: Detections) -> Detections:
+    return Detections.from_arrays(
+        np.concatenate([a.xyxy, b.xyxy]),
+        np.concatenate([a.scores, b.scores]),
+        a.labels + b.labels,
+    )
+
+
+async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) -> OperationResult:
+    """One task under the seed's skip and error rules."""
+    op = ops.get(task.type)
+    if op is None:
+        return OperationResult(
+            "skipped", error_message=f"Unsupported operation type: '{task.type}'"
+        )
+    target = task.params.get("target") or op.default_target
+    if target not in op.allowed_targets:
+        return OperationResult(
+            "skipped",
+            error_message=f"Unsupported target '{target}' for '{task.type}'. "
+            f"Allowed: {list(op.allowed_targets)}",
+        )
+    try:
+        return await op.run(run, task, str(target))
+    except Skipped as exc:
+        return OperationResult("skipped", error_message=exc.message)
+    except ArgusError as exc:
+        return OperationResult("error", error_message=exc.message)
+    except Exception as exc:
+        log.exception("task %s (%s) failed", task.operation_id, task.type)
+        return OperationResult("error", error_message=f"Internal error processing task: {exc}")
+
+
+class Analyzer:
+    """Runs task lists; one per app. :attr:`decodes` counts image decodes since it was made."""
+
+    def __init__(self, settings: Settings, pool: ModelPool) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.collections = CollectionStore(settings)
+        self.decodes = 0
+
+    async def decode(self, data: bytes) -> Picture:
+        """Decode once, in a thread, as the ``decode`` span; errors are the imaging errors."""
+
+        def work() -> Picture:
+            with span("decode"):
+                return decode(data, self.settings.imaging)
+
+        picture = await asyncio.to_thread(work)
+        self.decodes += 1
+        return picture
+
+    async def analyze(
+        self, data: bytes, tasks: Sequence[TaskSpec], *, tenant: str
+    ) -> dict[str, OperationResult]:
+        """Decode ``data`` once and run every task; results keyed by operation id."""
+        picture = await self.decode(data)
+        return await self.run(picture, tasks, tenant=tenant)
+
+    async def run(
+        self, picture: Picture, tasks: Sequence[TaskSpec], *, tenant: str
+    ) -> dict[str, OperationResult]:
+        run = AnalysisRun(
+            picture,
+            settings=self.settings,
+            pool=self.pool,
+            collections=self.collections,
+            tenant=tenant,
+        )
+        ops = operations()
+        outcomes = await asyncio.gather(*(run_task(run, t, ops) for t in tasks))
+        results: dict[str, OperationResult] = {}
+        for task, outcome in zip(tasks, outcomes, strict=True):
+            results[task.operation_id] = outcome
+        return results
+
+
+__all__ = [
+    "WHOLE_IMAGE",
+    "AnalysisRun",
+    "Analyzer",
+    "OperationResult",
+    "TaskSpec",
+    "available_operations",
+    "operations",
+]

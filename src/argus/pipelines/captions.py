@@ -1,0 +1,115 @@
+"""Captions for seed 003's ``describe_image``: a pulled captioning model, else a hosted LLM.
+
+:func:`describe` picks the engine in this order: the pulled captioner named by
+``analysis.caption_model`` when it is installed (``argus models pull vit-gpt2-captioning``),
+else the LLM providers configured for photo classification (``classify.providers``, tried in
+order, each with its retries, as the photo pipeline does), asked "Describe this image in one
+sentence" with ``max_length`` as the answer's token limit; with neither, the task fails with
+:class:`CaptionerMissing` naming the pull command. A failing LLM chain is an ``error`` listing
+every provider's reason. The model runs in a worker thread; the LLM call is awaited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image
+
+from argus.config import Settings
+from argus.errors import ArgusError
+from argus.llm.base import LlmFailed, RetryPolicy
+from argus.llm.providers import make_provider
+from argus.models.pool import ModelPool
+
+RGB = npt.NDArray[np.uint8]
+
+
+class CaptionerMissing(ArgusError):
+    """No captioning model is installed and no LLM provider is configured."""
+
+    code = "model_not_installed"
+    status = 409
+
+
+class CaptionFailed(ArgusError):
+    """Every configured LLM provider failed to caption."""
+
+    code = "caption_failed"
+    status = 502
+
+
+@dataclass(frozen=True)
+class Caption:
+    """A caption and the engine that wrote it (``model:<name>`` or ``llm:<kind>:<model>``)."""
+
+    text: str
+    engine: str
+
+
+def captioner_installed(settings: Settings, pool: ModelPool) -> bool:
+    name = settings.analysis.caption_model
+    try:
+        return pool.catalog.installed(pool.catalog.get(name))
+    except ArgusError:
+        return False
+
+
+def jpeg_for_llm(pixels: RGB, max_side: int) -> bytes:
+    """The image as a JPEG whose longer side is at most ``max_side`` pixels."""
+    image = Image.fromarray(np.ascontiguousarray(pixels))
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+async def caption_with_llm(settings: Settings, pixels: RGB, max_length: int) -> Caption:
+    """The first non-empty answer of the configured providers, in order."""
+    config = settings.classify
+    policy = RetryPolicy(config.max_retries, config.retry_backoff_s)
+    jpeg = await asyncio.to_thread(jpeg_for_llm, pixels, config.llm_max_side)
+    reasons: list[str] = []
+    for provider_config in config.providers:
+        provider = make_provider(provider_config, timeout_s=config.timeout_s, max_tokens=max_length)
+        try:
+            answer = await provider.ask(settings.analysis.caption_prompt, jpeg, policy)
+        except LlmFailed as exc:
+            reasons.append(str(exc))
+            continue
+        text = " ".join(answer.text.split())
+        if text:
+            return Caption(text, f"llm:{provider.name}")
+        reasons.append(f"{provider.name}: the answer is empty")
+    raise CaptionFailed("No LLM provider could caption the image: " + "; ".join(reasons))
+
+
+async def describe(
+    settings: Settings, pool: ModelPool, pixels: RGB, max_length: int, lock: Any = None
+) -> Caption:
+    """A caption of ``pixels`` from the first available engine (see the module docstring).
+
+    ``lock``: an async context manager held while the local model runs (one call at a time).
+    """
+    name = settings.analysis.caption_model
+    if captioner_installed(settings, pool):
+
+        def work() -> str:
+            text: str = pool.get(name).predict_one((pixels, max_length))
+            return text
+
+        if lock is None:
+            return Caption(await asyncio.to_thread(work), f"model:{name}")
+        async with lock:
+            return Caption(await asyncio.to_thread(work), f"model:{name}")
+    if settings.classify.providers:
+        return await caption_with_llm(settings, pixels, max_length)
+    raise CaptionerMissing(
+        "No captioning model is installed and no LLM provider is configured: install one with "
+        f"`argus models pull {name}` or set ARGUS_CLASSIFY__PROVIDERS."
+    )

@@ -1,0 +1,382 @@
+"""Seed 000's photo classification: validate, cache lookup, engines in order, cache write.
+
+:class:`PhotoClassifier` is used by the HTTP routes and by ``argus classify`` alike. For one
+upload: the bytes are checked the seed's way (size, a readable image, an allowed format; every
+failure a 400 with the seed's Chinese message), decoded once, and looked up in the platform's
+result cache under the client's ``image_hash`` when it sent a SHA-256, else the bytes' own. On a
+miss the engines run in the configured order (``llm`` only while a provider is configured,
+``clip`` only while both CLIP towers are pulled): the first answers as ``llm``/``local``, a later
+one as ``llm_fallback``/``local_fallback``; ``clip`` is a local engine in seed 000's vocabulary
+(``local``/``local_fallback``) and the answer's ``engine`` field says ``clip``. Answers are
+cached when seed 000 would trust them (not a failure, not ``other`` at 0.5, confidence at least
+0.3); clip and local answers only with ``cache_local`` and never ``other``. While an LLM comes
+first, cached clip/local answers are not served, so configuring an LLM later improves old
+photos. A clip or local answer under 0.3 confidence goes on to the next engine when there is
+one, so an LLM is only paid for the photos the offline engines cannot place. An EXIF GPS
+position is turned into the nearest city offline and returned with the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from argus.config import Settings
+from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
+from argus.imaging import Picture, decode
+from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
+from argus.models.pool import ModelPool
+from argus.pipelines.clip_category import classify_clip
+from argus.pipelines.clip_category import installed as clip_installed
+from argus.pipelines.local_category import classify_local
+from argus.store import cache
+from argus.store.db import Database
+from argus.store.tables import CacheEntry
+from argus.timing import span
+
+log = logging.getLogger(__name__)
+
+TASK = "photo-category"
+LOCAL_MODEL = "argus-local"
+DECODE_MAX_SIDE = 1600
+LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
+CATEGORY_NAMES = {
+    "social_activities": "社交活动",
+    "pets": "宠物萌照",
+    "single_person": "单人照片",
+    "foods": "美食记录",
+    "travel_scenery": "旅行风景",
+    "screenshot": "手机截图",
+    "idcard": "证件照",
+    "other": "其它",
+}
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+_MIB = 1024 * 1024
+
+
+@dataclass
+class Outcome:
+    """The answer for one image and how it was reached."""
+
+    image_hash: str
+    category: str
+    confidence: float
+    description: str | None
+    inference_method: str
+    from_cache: bool
+    model: str
+    engine: str | None = None
+    local_inference_result: dict[str, Any] | None = None
+    location: dict[str, Any] | None = None
+    image_size: int | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    processing_time_ms: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def data(self) -> dict[str, Any]:
+        """Seed 000's ``ClassificationData`` plus Argus's extra fields."""
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 4),
+            "description": self.description,
+            "local_inference_result": self.local_inference_result,
+            "inference_method": self.inference_method,
+            "engine": self.engine,
+            "location": self.location,
+        }
+
+
+def client_hash(value: str | None) -> str | None:
+    """A client's ``image_hash`` when it is a SHA-256 hex digest (lower-cased), else None."""
+    if value and _SHA256.match(value.strip()):
+        return value.strip().lower()
+    return None
+
+
+def _cached_outcome(row: CacheEntry, image_hash: str) -> Outcome:
+    result: dict[str, Any] = row.result if isinstance(row.result, dict) else {}
+    return Outcome(
+        image_hash=image_hash,
+        category=str(result.get("category", "other")),
+        confidence=float(result.get("confidence", 0.5)),
+        description=result.get("description"),
+        inference_method="cache",
+        from_cache=True,
+        model=row.model,
+        engine=result.get("engine"),
+    )
+
+
+class PhotoClassifier:
+    """The photo-category pipeline over one app's settings, model pool and database."""
+
+    def __init__(self, settings: Settings, pool: ModelPool, db: Database) -> None:
+        self.settings = settings
+        self.config = settings.classify
+        self.pool = pool
+        self.db = db
+        self.chain = LlmChain(self.config)
+        self.engine_order: list[str] = list(self.config.engines)
+        self.limits = settings.imaging.model_copy(update={"max_image_mb": self.config.max_image_mb})
+
+    @property
+    def offline_models(self) -> set[str]:
+        """Cache ``model`` values of the offline engines (clip, local)."""
+        return {LOCAL_MODEL, self.config.clip_model}
+
+    @property
+    def engines(self) -> list[str]:
+        """The engines that will run, in order."""
+        return [e for e in self.engine_order if self._available(e)]
+
+    def set_inference(self, *, use_local: bool, fallback: bool) -> None:
+        """Seed 000's runtime switches (``USE_LOCAL_INFERENCE``, ``LOCAL_INFERENCE_FALLBACK``)
+        as an engine order: offline engines (clip, local) first or the LLM first, and whether
+        the other kind follows. Kept in this process only, like the seed's."""
+        offline, llm = ["clip", "local"], ["llm"]
+        first, then = (offline, llm) if use_local else (llm, offline)
+        self.engine_order = first + then if fallback else first
+
+    def inference_switches(self) -> tuple[bool, bool]:
+        """``(use_local, fallback)`` read back from the engine order."""
+        order = self.engine_order
+        use_local = bool(order) and order[0] != "llm"
+        kinds = {e == "llm" for e in order}
+        return use_local, len(kinds) == 2
+
+    def _available(self, engine: str) -> bool:
+        if engine == "llm":
+            return self.chain.configured
+        if engine == "clip":
+            config = self.config
+            return clip_installed(self.pool.catalog, config.clip_model, config.clip_text_model)
+        return True
+
+    def validate(self, data: bytes) -> Picture:
+        """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
+        size_mb = len(data) / _MIB
+        if len(data) > self.config.max_image_mb * _MIB:
+            raise InvalidImage(f"图片过大：{size_mb:.2f}MB，最大允许{self.config.max_image_mb:g}MB")
+        try:
+            with span("decode"):
+                picture = decode(data, self.limits, max_side=DECODE_MAX_SIDE)
+        except PayloadTooLarge as exc:
+            raise InvalidImage(f"图片过大：{exc.message}") from exc
+        except ArgusError as exc:
+            raise InvalidImage(f"无效的图片文件：{exc.message}") from exc
+        fmt = picture.format.lower()
+        allowed = [f.lower() for f in self.config.allowed_formats]
+        if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
+            raise InvalidImage(
+                f"不支持的图片格式：{picture.format}，支持的格式：{', '.join(allowed)}"
+            )
+        return picture
+
+    async def lookup(self, image_hash: str) -> Outcome | None:
+        """The cached answer for an image hash (counting the hit), or None."""
+        rows = await cache.lookup_by_hash(self.db, sha256=image_hash, task=TASK)
+        llm_first = bool(self.engines) and self.engines[0] == "llm"
+        offline = self.offline_models
+        usable = [r for r in rows if not llm_first or r.model not in offline]
+        for row in usable:
+            key = cache.CacheKey(
+                row.sha256, row.task, row.model, row.model_version, row.options_hash
+            )
+            hit = await cache.get(self.db, key=key)
+            if hit is not None:
+                return _cached_outcome(hit, image_hash)
+        return None
+
+    async def classify(self, data: bytes, *, image_hash: str | None = None) -> Outcome:
+        """Classify one upload (validation errors raise :class:`InvalidImage`)."""
+        start = time.perf_counter()
+        picture = await asyncio.to_thread(self.validate, data)
+        key = client_hash(image_hash) or picture.sha256
+        location = await self._location(picture)
+        outcome = await self.lookup(key)
+        if outcome is None:
+            outcome = await self._infer(picture, key)
+            await self._store(outcome)
+        outcome.location = location
+        outcome.image_size = len(data)
+        outcome.processing_time_ms = round((time.perf_counter() - start) * 1000)
+        return outcome
+
+    async def _infer(self, picture: Picture, key: str) -> Outcome:
+        notes: list[str] = []
+        tokens_in = tokens_out = 0
+        cost = 0.0
+        engines = self.engines
+        for position, engine in enumerate(engines):
+            method = engine if position == 0 else f"{engine}_fallback"
+            if engine == "llm":
+                try:
+                    chain = await self.chain.classify(await asyncio.to_thread(self._jpeg, picture))
+                except LlmFailed as exc:
+                    notes.append(exc.reason)
+                    tokens_in += sum(c.input_tokens for c in exc.calls)
+                    tokens_out += sum(c.output_tokens for c in exc.calls)
+                    cost += sum(c.cost_usd for c in exc.calls)
+                    log.warning("LLM classification failed: %s", exc.reason)
+                    continue
+                c = chain.classification
+                return Outcome(
+                    image_hash=key,
+                    category=c.category,
+                    confidence=c.confidence,
+                    description=c.description,
+                    inference_method=method,
+                    from_cache=False,
+                    model=chain.answer.provider,
+                    engine="llm",
+                    input_tokens=tokens_in + chain.input_tokens,
+                    output_tokens=tokens_out + chain.output_tokens,
+                    cost_usd=cost + chain.cost_usd,
+                    notes=notes,
+                )
+            if engine == "clip":
+                clip = await self._clip(picture, key, method, position + 1 < len(engines), notes)
+                if clip is None:
+                    continue
+                clip.input_tokens, clip.output_tokens, clip.cost_usd = tokens_in, tokens_out, cost
+                return clip
+            local = await asyncio.to_thread(
+                classify_local, picture, self.pool, self.config.local_ocr
+            )
+            if local.confidence < LOCAL_ESCALATE_BELOW and position + 1 < len(engines):
+                notes.append(
+                    f"local: {local.category} at {local.confidence}, asking the next engine"
+                )
+                continue
+            seen = dict(local.seen)
+            if notes:
+                seen["engine_notes"] = notes
+                llm_errors = [n for n in notes if not n.startswith(("clip:", "local:"))]
+                if llm_errors:
+                    seen["llm_errors"] = llm_errors
+            return Outcome(
+                image_hash=key,
+                category=local.category,
+                confidence=local.confidence,
+                description=local.description,
+                inference_method=method,
+                from_cache=False,
+                model=LOCAL_MODEL,
+                engine="local",
+                local_inference_result=seen,
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                cost_usd=cost,
+                notes=notes,
+            )
+        # seed 000: a failed LLM with no fallback answers "other" at 0.5 (never cached)
+        return Outcome(
+            image_hash=key,
+            category="other",
+            confidence=0.5,
+            description="分类失败：" + ("; ".join(notes) or "没有可用的分类引擎"),
+            inference_method="llm" if "llm" in self.engine_order else "local",
+            from_cache=False,
+            model="none",
+            input_tokens=tokens_in,
+            output_tokens=tokens_out,
+            cost_usd=cost,
+            notes=notes,
+        )
+
+    async def _store(self, outcome: Outcome) -> None:
+        c = Classification(outcome.category, outcome.confidence, outcome.description)
+        if not trustworthy(c):
+            return
+        offline = outcome.model in self.offline_models
+        if offline and (not self.config.cache_local or c.category == "other"):
+            return
+        key = cache.make_key(sha256=outcome.image_hash, task=TASK, model=outcome.model)
+        result = {
+            "category": c.category,
+            "confidence": c.confidence,
+            "description": c.description,
+            "method": outcome.inference_method,
+            "engine": outcome.engine,
+        }
+        await cache.put(self.db, key=key, result=result)
+
+    async def _clip(
+        self, picture: Picture, key: str, method: str, more: bool, notes: list[str]
+    ) -> Outcome | None:
+        """The clip engine's answer, or None (with a note) when it failed or is unsure."""
+        config = self.config
+        try:
+            answer = await asyncio.to_thread(
+                classify_clip,
+                picture.pixels,
+                self.pool,
+                image_model=config.clip_model,
+                text_model=config.clip_text_model,
+                prompts=config.clip_prompts,
+            )
+        except (ArgusError, ValueError, TypeError) as exc:
+            reason = exc.message if isinstance(exc, ArgusError) else str(exc)
+            notes.append(f"clip: {reason}")
+            log.warning("CLIP classification failed: %s", reason)
+            return None
+        if answer.confidence < LOCAL_ESCALATE_BELOW and more:
+            notes.append(f"clip: {answer.category} at {answer.confidence:.3f}, asking the next")
+            return None
+        seen: dict[str, Any] = {
+            "engine": "clip",
+            "model": config.clip_model,
+            "scores": answer.scores,
+        }
+        if notes:
+            seen["notes"] = list(notes)
+        return Outcome(
+            image_hash=key,
+            category=answer.category,
+            confidence=answer.confidence,
+            description=f"CLIP 零样本分类：{CATEGORY_NAMES[answer.category]}",
+            inference_method=method.replace("clip", "local"),
+            from_cache=False,
+            model=config.clip_model,
+            engine="clip",
+            local_inference_result=seen,
+            notes=notes,
+        )
+
+    async def _location(self, picture: Picture) -> dict[str, Any] | None:
+        gps = picture.exif.gps
+        if gps is None:
+            return None
+        try:
+            geocoder = await asyncio.to_thread(self.pool.get, "geonames-cities")
+            place = (await asyncio.to_thread(geocoder.predict, [(gps.latitude, gps.longitude)]))[0]
+        except ArgusError as exc:
+            log.warning("no city for the photo's GPS position: %s", exc.message)
+            return {"latitude": gps.latitude, "longitude": gps.longitude, "city": None}
+        return {
+            "latitude": round(gps.latitude, 6),
+            "longitude": round(gps.longitude, 6),
+            "city": place.city,
+            "admin1": place.admin1,
+            "admin2": place.admin2,
+            "country_code": place.country_code,
+            "distance_km": round(place.distance_km, 2),
+        }
+
+    def _jpeg(self, picture: Picture) -> bytes:
+        image = Image.fromarray(picture.pixels)
+        side = self.config.llm_max_side
+        if max(image.size) > side:
+            image.thumbnail((side, side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=90)
+        return buffer.getvalue()

@@ -1,0 +1,163 @@
+"""Seed 000's classify and cache routes through the real HTTP API: shapes, cache, limits.
+
+What a seed-000 client does is replayed unchanged: its curl calls and its JS flow (hash the
+original file, ask check-cache, upload a resized copy with ``image_hash``, ask again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from classify_support import encode
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from argus.api.app import create_app
+from argus.config import ClassifySettings, Settings
+
+RGB = Any
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir: Path = tmp_path_factory.mktemp("classify-api") / "data"
+    with TestClient(create_app(Settings(data_dir=data_dir, offline=True))) as c:
+        yield c
+
+
+def post_image(client: TestClient, data: bytes, name: str = "p.jpg", **form: str) -> Any:
+    return client.post(
+        "/api/v1/classify",
+        files={"image": (name, data, "image/jpeg")},
+        data=form,
+        headers={"X-User-ID": "device-1"},
+    )
+
+
+def test_the_second_upload_of_the_same_bytes_comes_from_the_cache(
+    client: TestClient, grace_hopper: RGB
+) -> None:
+    data = encode(grace_hopper, quality=91)
+    first = post_image(client, data).json()
+    assert first["from_cache"] is False
+    assert first["data"]["category"] == "single_person"
+    second = post_image(client, data).json()
+    assert second["from_cache"] is True
+    assert second["data"]["inference_method"] == "cache"
+    assert second["data"]["category"] == "single_person"
+    assert second["data"]["local_inference_result"] is None
+    assert set(second) == {
+        "success",
+        "data",
+        "from_cache",
+        "processing_time_ms",
+        "request_id",
+        "timestamp",
+    }
+
+
+def test_the_seed_js_flow_hash_check_classify_with_hash(client: TestClient, astronaut: RGB) -> None:
+    original = encode(astronaut, quality=97)
+    image_hash = hashlib.sha256(original).hexdigest()
+    miss = client.post("/api/v1/classify/check-cache", json={"image_hash": image_hash})
+    assert miss.status_code == 200
+    assert miss.json()["cached"] is False
+    assert miss.json()["data"] is None
+    assert miss.json()["from_cache"] is False
+
+    small = Image.fromarray(astronaut).resize((400, 400))
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=80)
+    uploaded = post_image(client, buf.getvalue(), image_hash=image_hash).json()
+    assert uploaded["from_cache"] is False
+    assert uploaded["data"]["category"] == "single_person"
+
+    hit = client.post(
+        "/api/v1/classify/check-cache",
+        json={"image_hash": image_hash.upper(), "user_id": "device-1"},
+    ).json()
+    assert hit["cached"] is True
+    assert hit["from_cache"] is True
+    assert hit["data"]["category"] == "single_person"
+
+    other = hashlib.sha256(b"never uploaded").hexdigest()
+    batch = client.post(
+        "/api/v1/classify/batch-check-cache", json={"image_hashes": [other, image_hash]}
+    ).json()
+    assert batch["total"] == 2
+    assert batch["cached_count"] == 1
+    assert [i["image_hash"] for i in batch["items"]] == [other, image_hash]
+    assert [i["cached"] for i in batch["items"]] == [False, True]
+
+
+def test_a_batch_answers_per_image_and_a_bad_file_does_not_fail_it(
+    client: TestClient, grace_hopper: RGB
+) -> None:
+    files = [
+        ("images", ("grace.jpg", encode(grace_hopper, quality=85), "image/jpeg")),
+        ("images", ("notes.jpg", b"this is text, not a photo", "image/jpeg")),
+    ]
+    resp = client.post("/api/v1/classify/batch", files=files, data={"image_hashes": "not json"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert (body["total"], body["success_count"], body["fail_count"]) == (2, 1, 1)
+    good, bad = body["items"]
+    assert good["filename"] == "grace.jpg"
+    assert good["data"]["category"] == "single_person"
+    assert bad["success"] is False
+    assert bad["data"] is None
+    assert bad["error"].startswith("无效的图片文件")
+
+
+def test_a_batch_of_21_is_refused_with_the_seed_message(client: TestClient) -> None:
+    files = [("images", (f"{i}.jpg", b"x", "image/jpeg")) for i in range(21)]
+    resp = client.post("/api/v1/classify/batch", files=files)
+    assert resp.status_code == 400
+    assert resp.json() == {"detail": "一次最多上传20张图片，当前: 21"}
+
+
+@pytest.mark.parametrize(
+    ("data", "start"),
+    [
+        (b"", "无效的图片文件"),
+        (b"hello, I am a text file renamed photo.jpg\n" * 20, "无效的图片文件"),
+        ("truncated", "无效的图片文件"),
+        ("bmp", "不支持的图片格式：BMP"),
+    ],
+)
+def test_bad_uploads_get_400_with_the_seed_message(
+    client: TestClient, coffee: RGB, data: bytes | str, start: str
+) -> None:
+    if data == "truncated":
+        data = encode(coffee)[:5000]
+    elif data == "bmp":
+        data = encode(coffee, "BMP")
+    assert isinstance(data, bytes)
+    resp = post_image(client, data)
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith(start)
+
+
+def test_missing_fields_get_fastapi_422(client: TestClient) -> None:
+    resp = client.post("/api/v1/classify", data={"image_hash": "x"})
+    assert resp.status_code == 422
+    assert resp.json()["detail"][0]["loc"] == ["body", "image"]
+    short = client.post("/api/v1/classify/check-cache", json={"image_hash": "abc"})
+    assert short.status_code == 422
+    for hashes in ([], ["a" * 64] * 101):
+        resp = client.post("/api/v1/classify/batch-check-cache", json={"image_hashes": hashes})
+        assert resp.status_code == 422
+
+
+def test_an_image_over_the_size_limit_is_refused(settings: Settings, coffee: RGB) -> None:
+    small = settings.model_copy(update={"classify": ClassifySettings(max_image_mb=0.01)})
+    with TestClient(create_app(small)) as client:
+        resp = post_image(client, encode(coffee, quality=95))
+    assert resp.status_code == 400
+    assert resp.json()["detail"].startswith("图片过大：")
+    assert resp.json()["detail"].endswith("最大允许0.01MB")

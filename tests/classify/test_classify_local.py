@@ -1,0 +1,92 @@
+"""The offline engine through the real HTTP API, on real and rendered photos.
+
+No LLM is configured, so every answer comes from the built-in models: dlib's face detector,
+PP-OCRv4 and the layout cues. The category a person would give each picture is asserted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from classify_support import encode, id_card, phone_screenshot, side_by_side, with_gps
+from fastapi.testclient import TestClient
+
+from argus.api.app import create_app
+from argus.config import Settings
+
+RGB = Any
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data_dir: Path = tmp_path_factory.mktemp("classify-local") / "data"
+    with TestClient(create_app(Settings(data_dir=data_dir, offline=True))) as c:
+        yield c
+
+
+def classify(client: TestClient, data: bytes, name: str = "photo.jpg") -> dict[str, Any]:
+    resp = client.post("/api/v1/classify", files={"image": (name, data, "image/jpeg")})
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    assert body["success"] is True
+    assert body["request_id"].startswith("req_")
+    return body
+
+
+def test_the_astronaut_is_a_single_person(client: TestClient, astronaut: RGB) -> None:
+    body = classify(client, encode(astronaut))
+    data = body["data"]
+    assert data["category"] == "single_person"
+    assert data["inference_method"] == "local"
+    assert data["confidence"] >= 0.6
+    assert len(data["local_inference_result"]["faces"]) == 1
+    assert body["from_cache"] is False
+
+
+def test_two_people_side_by_side_are_a_social_activity(
+    client: TestClient, astronaut: RGB, grace_hopper: RGB
+) -> None:
+    data = classify(client, encode(side_by_side(astronaut, grace_hopper)))["data"]
+    assert data["category"] == "social_activities"
+    assert len(data["local_inference_result"]["faces"]) == 2
+
+
+@pytest.mark.slow
+def test_a_rendered_phone_screenshot_is_a_screenshot(client: TestClient) -> None:
+    data = classify(client, encode(phone_screenshot(), "PNG"), "Screenshot.png")["data"]
+    assert data["category"] == "screenshot"
+    assert data["confidence"] >= 0.8
+    seen = data["local_inference_result"]
+    assert seen["status_bar_clock"] is True
+    assert any("station" in line for line in seen["text_lines"])
+
+
+@pytest.mark.slow
+def test_a_rendered_chinese_id_card_is_an_idcard(client: TestClient, grace_hopper: RGB) -> None:
+    data = classify(client, encode(id_card(grace_hopper), quality=92))["data"]
+    assert data["category"] == "idcard"
+    keywords = data["local_inference_result"]["id_keywords"]
+    assert "公民身份号码" in keywords or "居民身份证" in keywords
+    assert "ID_NUMBER" in keywords
+
+
+def test_a_cup_of_coffee_is_other_with_low_confidence_and_not_cached(
+    client: TestClient, coffee: RGB
+) -> None:
+    data = encode(coffee)
+    first = classify(client, data)
+    assert first["data"]["category"] == "other"
+    assert first["data"]["confidence"] < 0.3
+    assert classify(client, data)["from_cache"] is False
+
+
+def test_exif_gps_comes_back_as_the_nearest_city(client: TestClient, coffee: RGB) -> None:
+    data = classify(client, with_gps(coffee, 39.9042, 116.4074))["data"]
+    location = data["location"]
+    assert location["city"] == "Beijing"
+    assert location["country_code"] == "CN"
+    assert location["distance_km"] < 5
+    assert data["local_inference_result"]["camera"] == "Apple iPhone 13 mini"
