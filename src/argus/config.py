@@ -290,7 +290,8 @@ class ClassifySettings(BaseModel):
     ``COST_PER_API_CALL``, ``MAX_IMAGE_SIZE_MB``, ``ALLOWED_IMAGE_FORMATS``, ``LLM_TIMEOUT``,
     ``LLM_MAX_TOKENS``, ``LLM_PROVIDER``/``LLM_API_KEY``/``LLM_MODEL`` (one provider; aliyun and
     qwen mean DashScope's OpenAI-compatible endpoint), ``USE_LOCAL_INFERENCE`` and
-    ``LOCAL_INFERENCE_FALLBACK``. They are read from the environment only, not from ``.env``.
+    ``LOCAL_INFERENCE_FALLBACK`` (offline engines first: clip, local, then llm unless the
+    fallback is off). They are read from the environment only, not from ``.env``.
     """
 
     engines: list[Literal["llm", "clip", "local"]] = Field(

@@ -56,7 +56,10 @@ def tiny_encoder() -> bytes:
     return _model(helper.make_graph(nodes, "tiny_encoder", [inp], [out], inits))
 
 
-def tiny_decoder() -> bytes:
+def tiny_decoder(*, merged: bool = False) -> bytes:
+    """The decoder; ``merged``: as ``decoder_model_merged.onnx``, with ``use_cache_branch`` and
+    ``past_key_values.0.key/value`` inputs: the cache branch or a non-empty past adds to the
+    logit of ``<unk>``, so only the no-cache branch with empty past gives the caption)."""
     ids = helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"])
     hidden = helper.make_tensor_value_info(
         "encoder_hidden_states", TensorProto.FLOAT, ["batch", "enc_seq", V]
@@ -72,15 +75,40 @@ def tiny_decoder() -> bytes:
         helper.make_node("OneHot", ["input_ids", "depth", "onoff"], ["onehot"], axis=-1),
         helper.make_node("MatMul", ["onehot", "T"], ["moves"]),
         helper.make_node("ReduceMean", ["encoder_hidden_states"], ["image"], axes=[1], keepdims=1),
-        helper.make_node("Add", ["moves", "image"], ["logits"]),
+        helper.make_node("Add", ["moves", "image"], ["logits" if not merged else "plain"]),
     ]
     inits = [
         numpy_helper.from_array(t, "T"),
         numpy_helper.from_array(np.array([V], np.int64), "depth"),
         numpy_helper.from_array(np.array([0.0, 1.0], np.float32), "onoff"),
-        numpy_helper.from_array(np.array([1], np.int64), "axis1"),
     ]
-    return _model(helper.make_graph(nodes, "tiny_decoder", [ids, hidden], [out], inits))
+    inputs = [ids, hidden]
+    if merged:
+        past = [
+            helper.make_tensor_value_info(
+                f"past_key_values.0.{kind}", TensorProto.FLOAT, ["batch", 2, "past_seq", 4]
+            )
+            for kind in ("key", "value")
+        ]
+        branch = helper.make_tensor_value_info("use_cache_branch", TensorProto.BOOL, [1])
+        inputs += [*past, branch]
+        nodes += [
+            helper.make_node("ReduceSum", ["past_key_values.0.key"], ["k"], keepdims=0),
+            helper.make_node("ReduceSum", ["past_key_values.0.value"], ["v"], keepdims=0),
+            helper.make_node("Cast", ["use_cache_branch"], ["branch"], to=TensorProto.FLOAT),
+            helper.make_node("Mul", ["branch", "thousand"], ["cached"]),
+            helper.make_node("Add", ["k", "v"], ["kv"]),
+            helper.make_node("Add", ["kv", "cached"], ["offset"]),
+            helper.make_node("Mul", ["offset", "unk"], ["nudge"]),
+            helper.make_node("Add", ["plain", "nudge"], ["logits"]),
+        ]
+        unk = np.zeros(V, np.float32)
+        unk[VOCAB["<unk>"]] = 1.0  # a cache branch or a non-empty past would make <unk> win
+        inits += [
+            numpy_helper.from_array(np.array([1000.0], np.float32), "thousand"),
+            numpy_helper.from_array(unk, "unk"),
+        ]
+    return _model(helper.make_graph(nodes, "tiny_decoder", inputs, [out], inits))
 
 
 def tiny_tokenizer() -> bytes:

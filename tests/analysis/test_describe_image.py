@@ -195,3 +195,31 @@ def test_caption_folder_without_a_captioner_says_what_to_pull(
     result = CliRunner().invoke(app, ["caption-folder", str(tmp_path)])
     assert result.exit_code == 2
     assert "argus models pull vit-gpt2-captioning" in result.output
+
+
+def test_greedy_decoding_never_repeats_a_trigram() -> None:
+    from argus.models.captioner import banned_tokens
+
+    # "a man riding a man riding" must not go on with "a man riding" a third time
+    assert banned_tokens([7, 8, 9, 7, 8]) == {9}
+    assert banned_tokens([7, 8, 9]) == set()
+
+
+def test_a_merged_decoder_runs_on_its_no_cache_branch(tmp_path: Path) -> None:
+    """``decoder_model_merged.onnx`` gets empty past key/values and use_cache_branch=False."""
+    from captioner_support import tiny_decoder
+
+    from argus.models.base import ModelContext
+    from argus.models.captioner import OnnxCaptioner
+    from argus.models.catalog import Catalog
+
+    spec = Catalog(tmp_path).get("vit-gpt2-captioning")
+    repo = captioner_repo()
+    repo["onnx/decoder_model.onnx"] = tiny_decoder(merged=True)
+    files = {}
+    for f in spec.files:
+        (tmp_path / f.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / f.path).write_bytes(repo[f.path])
+        files[f.key] = tmp_path / f.path
+    model = OnnxCaptioner(spec, ModelContext(files))
+    assert model.predict_one((solid((20, 220, 30)), 50)) == caption_for("green")

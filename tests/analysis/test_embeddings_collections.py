@@ -204,3 +204,26 @@ def test_cli_trains_a_collection_from_seed_training_data(
     assert "collection 5" in result.output and "macro precision 1.0" in result.output
     listed = CliRunner().invoke(app, ["collections", "list"])
     assert "5" in listed.output
+
+
+def test_cli_finds_training_data_wrapped_in_an_html_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seed 003's training endpoint sometimes wrapped its JSON in HTML; its script coped."""
+    from argus.cli.main import app
+
+    rng = np.random.default_rng(1)
+    rows = [
+        {"embedding": (rng.normal(size=6) + (3 if i % 2 else -3)).tolist(), "label": bool(i % 2)}
+        for i in range(20)
+    ]
+    page = tmp_path / "training_data.json"
+    page.write_text(f"<html><body><pre>{json.dumps(rows)}</pre></body></html>\n")
+    monkeypatch.setenv("ARGUS_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["collections", "train", "9", "--json", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "collection 9: trained" in result.output and "20 samples" in result.output
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("<html>no data here</html>")
+    failed = CliRunner().invoke(app, ["collections", "train", "9", "--json", str(garbage)])
+    assert failed.exit_code == 2 and "cannot read the training data" in failed.output

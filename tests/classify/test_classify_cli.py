@@ -39,6 +39,7 @@ def test_a_folder_is_classified_and_the_second_run_comes_from_the_cache(
     assert set(by_name) == {"astronaut.jpg", "coffee.jpg"}
     assert by_name["astronaut.jpg"]["category"] == "single_person"
     assert by_name["astronaut.jpg"]["from_cache"] is False
+    assert by_name["astronaut.jpg"]["engine"] == "local"
     assert by_name["coffee.jpg"]["location"]["city"] == "Paris"
 
     again = runner.invoke(app, ["classify", str(folder / "astronaut.jpg"), "--format", "csv"])
@@ -46,6 +47,7 @@ def test_a_folder_is_classified_and_the_second_run_comes_from_the_cache(
     (row,) = list(csv.DictReader(io.StringIO(again.stdout)))
     assert row["category"] == "single_person"
     assert row["inference_method"] == "cache"
+    assert row["engine"] == "local"  # the engine whose answer was cached
     assert row["from_cache"] == "True"
 
 

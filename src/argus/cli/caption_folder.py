@@ -56,7 +56,7 @@ async def _caption_all(
                 failed += 1
             else:
                 if result.status == "success" and isinstance(result.data, str):
-                    path.with_suffix(".txt").write_text(result.data + "\n", encoding="utf-8")
+                    path.with_suffix(".txt").write_text(result.data, encoding="utf-8")
                     written += 1
                 else:
                     progress.console.print(f"[red]{path.name}[/red]: {result.error_message}")

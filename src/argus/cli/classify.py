@@ -33,6 +33,7 @@ CSV_FIELDS = [
     "confidence",
     "description",
     "inference_method",
+    "engine",
     "from_cache",
     "city",
     "country_code",

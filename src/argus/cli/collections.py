@@ -1,14 +1,17 @@
 """`argus collections train|list`: per-tenant collection classifiers from the command line.
 
 ``train ID --json FILE`` takes seed 003's training data (a JSON list of ``{embedding, label}``,
-extra keys such as ``photo_id`` ignored); ``train ID --folder DIR`` embeds the images of
+extra keys such as ``photo_id`` ignored; like the seed's script, JSON wrapped in an HTML page is
+found inside it); ``train ID --folder DIR`` embeds the images of
 ``DIR/in/`` (or ``true``, ``yes``, ``positive``) and ``DIR/out/`` (``false``, ``no``,
 ``negative``) with the collection's embedding model, which must be pulled.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,22 @@ from argus.pipelines.collections import CollectionStore, parse_label
 app = typer.Typer(help="Train and list collection classifiers.", no_args_is_help=True)
 console = Console()
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
+_JSON_IN_TEXT = re.compile(r"(\[.*\]|\{.*\})", re.DOTALL)
+
+
+def read_training_data(text: str) -> Any:
+    """The JSON in ``text``, also when a page wraps it in HTML (seed 003's training endpoint
+    sometimes did: its script took the outermost ``[...]`` or ``{...}``)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        match = _JSON_IN_TEXT.search(text)
+        if match is None:
+            raise
+        try:
+            return json.loads(match.group(1))
+        except ValueError:
+            return json.loads(html.unescape(match.group(1)))
 
 
 def _from_folder(folder: Path, embedding: str, settings: Settings) -> tuple[list[Any], list[bool]]:
@@ -62,7 +81,7 @@ def train(
         raise typer.BadParameter("choose clip or dino_v2", param_hint="--embedding")
     try:
         if json_file is not None:
-            rows = json.loads(json_file.read_text(encoding="utf-8"))
+            rows = read_training_data(json_file.read_text(encoding="utf-8"))
             vectors = [r["embedding"] for r in rows]
             labels: list[Any] = [r["label"] for r in rows]
         else:

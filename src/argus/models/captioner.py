@@ -10,7 +10,9 @@ transformers-compatible preprocessing as the image classifiers) and ``tokenizer`
 Decoding is greedy and does not use past key/values: the plain decoder runs on the whole growing
 sequence at every step, which is O(n²) in the caption length. That is fine for the ~10-20 token
 captions such models write (they stop at the end-of-sequence token); ``max_length`` (new tokens)
-bounds the worst case. Input: ``(RGB image, max_length)``; output: the caption.
+bounds the worst case. As with ``no_repeat_ngram_size=3`` in transformers, a token that would
+repeat a trigram already in the caption is never chosen (greedy GPT-2 captioners otherwise
+loop on phrases until ``max_length``). Input: ``(RGB image, max_length)``; output: the caption.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ from argus.runtime.session import Session, TensorInfo
 
 RGB = npt.NDArray[np.uint8]
 CaptionRequest = tuple[RGB, int]
+NO_REPEAT_NGRAM = 3
+
+
+def banned_tokens(ids: Sequence[int], n: int = NO_REPEAT_NGRAM) -> set[int]:
+    """Tokens that would complete an n-gram already present in ``ids``."""
+    if len(ids) < n:
+        return set()
+    prefix = tuple(ids[len(ids) - n + 1 :])
+    return {ids[i + n - 1] for i in range(len(ids) - n + 1) if tuple(ids[i : i + n - 1]) == prefix}
 
 
 def _read_json(path: Path | None) -> dict[str, Any]:
@@ -156,7 +167,11 @@ class OnnxCaptioner(InferenceModel[CaptionRequest, str]):
         for _ in range(max(int(max_length), 0)):
             x = np.asarray([ids], np.int64)
             (logits,) = self._decoder.run(self._feeds(x, hidden), [self._logits])
-            nxt = int(np.argmax(np.asarray(logits)[0, -1]))
+            last = np.array(np.asarray(logits)[0, -1], np.float32)
+            banned = list(banned_tokens(ids[1:]))
+            if banned:
+                last[banned] = -np.inf
+            nxt = int(np.argmax(last))
             if nxt in self._eos:
                 break
             ids.append(nxt)

@@ -25,6 +25,17 @@ from argus.models.clip_text import ClipTextEncoder, normalised
 from argus.models.pool import ModelPool
 
 LOGIT_SCALE = 100.0
+#: Seed 000's Chinese names of the eight keys (for the answer's description).
+CATEGORY_NAMES = {
+    "social_activities": "社交活动",
+    "pets": "宠物萌照",
+    "single_person": "单人照片",
+    "foods": "美食记录",
+    "travel_scenery": "旅行风景",
+    "screenshot": "手机截图",
+    "idcard": "证件照",
+    "other": "其它",
+}
 
 #: Several English prompts per category (CLIP was trained on English captions).
 PROMPTS: dict[str, tuple[str, ...]] = {

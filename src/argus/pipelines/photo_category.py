@@ -33,7 +33,7 @@ from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
 from argus.imaging import Picture, decode
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
 from argus.models.pool import ModelPool
-from argus.pipelines.clip_category import classify_clip
+from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import classify_local
 from argus.store import cache
@@ -46,17 +46,8 @@ log = logging.getLogger(__name__)
 TASK = "photo-category"
 LOCAL_MODEL = "argus-local"
 DECODE_MAX_SIDE = 1600
+CLIP_RECHECK_S = 5.0  # how long "are the CLIP towers pulled?" is remembered
 LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
-CATEGORY_NAMES = {
-    "social_activities": "社交活动",
-    "pets": "宠物萌照",
-    "single_person": "单人照片",
-    "foods": "美食记录",
-    "travel_scenery": "旅行风景",
-    "screenshot": "手机截图",
-    "idcard": "证件照",
-    "other": "其它",
-}
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _MIB = 1024 * 1024
 
@@ -126,6 +117,7 @@ class PhotoClassifier:
         self.db = db
         self.chain = LlmChain(self.config)
         self.engine_order: list[str] = list(self.config.engines)
+        self._clip_seen: tuple[float, bool] | None = None  # (when checked, both towers pulled)
         self.limits = settings.imaging.model_copy(update={"max_image_mb": self.config.max_image_mb})
 
     @property
@@ -157,8 +149,12 @@ class PhotoClassifier:
         if engine == "llm":
             return self.chain.configured
         if engine == "clip":
-            config = self.config
-            return clip_installed(self.pool.catalog, config.clip_model, config.clip_text_model)
+            now = time.monotonic()
+            if self._clip_seen is None or now - self._clip_seen[0] > CLIP_RECHECK_S:
+                config = self.config
+                found = clip_installed(self.pool.catalog, config.clip_model, config.clip_text_model)
+                self._clip_seen = (now, found)
+            return self._clip_seen[1]
         return True
 
     def validate(self, data: bytes) -> Picture:
