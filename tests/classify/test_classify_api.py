@@ -156,8 +156,9 @@ def test_missing_fields_get_fastapi_422(client: TestClient) -> None:
 
 def test_an_image_over_the_size_limit_is_refused(settings: Settings, coffee: RGB) -> None:
     small = settings.model_copy(update={"classify": ClassifySettings(max_image_mb=0.01)})
+    data = encode(coffee, quality=95)
     with TestClient(create_app(small)) as client:
-        resp = post_image(client, encode(coffee, quality=95))
+        resp = post_image(client, data)
     assert resp.status_code == 400
-    assert resp.json()["detail"].startswith("图片过大：")
-    assert resp.json()["detail"].endswith("最大允许0.01MB")
+    # the whole file's size, though only the first limit + 1 bytes were read
+    assert resp.json()["detail"] == f"图片过大：{len(data) / 2**20:.2f}MB，最大允许0.01MB"

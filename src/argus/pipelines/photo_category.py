@@ -157,11 +157,20 @@ class PhotoClassifier:
             return self._clip_seen[1]
         return True
 
+    @property
+    def max_bytes(self) -> int:
+        return int(self.config.max_image_mb * _MIB)
+
+    def check_size(self, size: int) -> None:
+        """:class:`InvalidImage` (400, the seed's message) when ``size`` bytes is over the limit."""
+        if size > self.max_bytes:
+            raise InvalidImage(
+                f"图片过大：{size / _MIB:.2f}MB，最大允许{self.config.max_image_mb:g}MB"
+            )
+
     def validate(self, data: bytes) -> Picture:
         """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
-        size_mb = len(data) / _MIB
-        if len(data) > self.config.max_image_mb * _MIB:
-            raise InvalidImage(f"图片过大：{size_mb:.2f}MB，最大允许{self.config.max_image_mb:g}MB")
+        self.check_size(len(data))
         try:
             with span("decode"):
                 picture = decode(data, self.limits, max_side=DECODE_MAX_SIDE)

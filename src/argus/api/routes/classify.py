@@ -112,6 +112,13 @@ def _data(outcome: Outcome) -> ClassificationData:
     return ClassificationData.model_validate(outcome.data())
 
 
+async def _read(classifier: PhotoClassifier, upload: UploadFile) -> bytes:
+    """The upload's bytes, never more than one past the limit (the spooled file may be huge)."""
+    if upload.size is not None:
+        classifier.check_size(upload.size)
+    return await upload.read(classifier.max_bytes + 1)
+
+
 @router.post("/classify", response_model=ClassificationResponse, summary="Classify one photo")
 async def classify(
     request: Request,
@@ -121,7 +128,7 @@ async def classify(
     image_hash: Annotated[str | None, Form(description="SHA-256 of the original file.")] = None,
     x_user_id: UserHeader = None,
 ) -> ClassificationResponse:
-    outcome = await classifier.classify(await image.read(), image_hash=image_hash)
+    outcome = await classifier.classify(await _read(classifier, image), image_hash=image_hash)
     _count(request, outcome)
     request_id = new_request_id()
     row = _row(
@@ -171,7 +178,7 @@ async def classify_batch(
         outcome: Outcome | None = None
         error: str | None = None
         try:
-            data = await upload.read()
+            data = await _read(classifier, upload)
             outcome = await classifier.classify(
                 data, image_hash=given if isinstance(given, str) else None
             )
