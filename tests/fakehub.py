@@ -569,3 +569,22 @@ def classifier_repo(
     for path in onnx_files:
         files[path] = model
     return files
+
+
+# CLIP's published image preprocessing (transformers' CLIPImageProcessor), shared by the tiny
+# CLIP-like repos the analysis and classification tests serve.
+CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
+CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+CLIP_PREPROCESSOR: dict[str, Any] = {
+    "crop_size": {"height": 224, "width": 224},
+    "do_center_crop": True,
+    "do_normalize": True,
+    "do_rescale": True,
+    "do_resize": True,
+    "image_mean": list(CLIP_MEAN),
+    "image_processor_type": "CLIPImageProcessor",
+    "image_std": list(CLIP_STD),
+    "resample": 3,
+    "rescale_factor": 1 / 255,
+    "size": {"shortest_edge": 224},
+}

@@ -16,8 +16,8 @@ import numpy.typing as npt
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+from fakehub import CLIP_PREPROCESSOR
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 POOL = 32  # 224 / 32 = 7x7 cells per channel: 147 pooled values
@@ -70,19 +70,6 @@ def tiny_tower(weights: npt.NDArray[np.float32], *, dino: bool) -> bytes:
     return bytes(model.SerializeToString())
 
 
-CLIP_PREPROCESSOR: dict[str, Any] = {
-    "crop_size": {"height": 224, "width": 224},
-    "do_center_crop": True,
-    "do_normalize": True,
-    "do_rescale": True,
-    "do_resize": True,
-    "image_mean": list(CLIP_MEAN),
-    "image_processor_type": "CLIPImageProcessor",
-    "image_std": list(CLIP_STD),
-    "resample": 3,
-    "rescale_factor": 1 / 255,
-    "size": {"shortest_edge": 224},
-}
 DINO_PREPROCESSOR: dict[str, Any] = {
     "crop_size": {"height": 224, "width": 224},
     "do_center_crop": True,

@@ -13,8 +13,6 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from analysis_support import (
-    CLIP_MEAN,
-    CLIP_STD,
     IMAGENET_MEAN,
     IMAGENET_STD,
     clip_repo,
@@ -28,7 +26,7 @@ from typer.testing import CliRunner
 from argus.api.app import create_app
 from argus.config import Settings
 from argus.models import hub
-from fakehub import pull_settings, running_hub
+from fakehub import CLIP_MEAN, CLIP_STD, pull_settings, running_hub
 
 RGB = npt.NDArray[np.uint8]
 CLIP_W = tower_weights(512, seed=1)

@@ -13,7 +13,6 @@ is a WordLevel model built with the ``tokenizers`` library (lower case, whitespa
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,8 +20,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
-CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
-CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+from fakehub import CLIP_MEAN, CLIP_PREPROCESSOR, CLIP_STD
+
 RED = (230, 20, 20)
 BLUE = (20, 20, 230)
 SPECIALS = ("[UNK]", "<|startoftext|>", "<|endoftext|>")
@@ -114,27 +113,12 @@ def tokenizer_json(vocab: dict[str, int]) -> bytes:
     return tokenizer.to_str().encode()
 
 
-PREPROCESSOR: dict[str, Any] = {
-    "crop_size": {"height": 224, "width": 224},
-    "do_center_crop": True,
-    "do_normalize": True,
-    "do_rescale": True,
-    "do_resize": True,
-    "image_mean": list(CLIP_MEAN),
-    "image_processor_type": "CLIPImageProcessor",
-    "image_std": list(CLIP_STD),
-    "resample": 3,
-    "rescale_factor": 1 / 255,
-    "size": {"shortest_edge": 224},
-}
-
-
 def clip_repo() -> dict[str, bytes]:
     """The files of ``Xenova/clip-vit-base-patch32`` the two catalog entries pull."""
     vocab = vocabulary()
     return {
         "config.json": json.dumps({"model_type": "clip"}).encode(),
-        "preprocessor_config.json": json.dumps(PREPROCESSOR).encode(),
+        "preprocessor_config.json": json.dumps(CLIP_PREPROCESSOR).encode(),
         "onnx/vision_model.onnx": vision_tower(),
         "onnx/text_model.onnx": text_tower(vocab),
         "tokenizer.json": tokenizer_json(vocab),
