@@ -87,7 +87,8 @@ class InferenceModel(ABC, Generic[In, Out]):
             if self._loaded:
                 return
             start = time.perf_counter()
-            self._load()
+            with span(f"load:{self.name}"):
+                self._load()
             self.load_seconds = time.perf_counter() - start
             self._loaded = True
 
