@@ -103,6 +103,11 @@ class JobSettings(BaseModel):
         "redis://127.0.0.1:6379/0", description="Celery broker (Redis or RabbitMQ URL)."
     )
     webhook_timeout_s: float = Field(10.0, description="Timeout of completion webhooks.")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) a job's webhook may reach besides public addresses; "
+        "loopback, private, link-local and metadata addresses are refused otherwise (SSRF).",
+    )
     max_attempts: int = Field(
         3, description="Times a job interrupted by a crash is resumed before it is failed."
     )

@@ -76,8 +76,30 @@ def webhook() -> Iterator[WebhookReceiver]:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
+    """An app whose webhooks may reach this machine's loopback receiver (refused by default)."""
+    jobs = settings.jobs.model_copy(update={"webhook_allowed_networks": ["127.0.0.0/8"]})
+    with TestClient(create_app(settings.model_copy(update={"jobs": jobs}))) as c:
         yield c
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://10.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:9/hook",
+    ],
+)
+def test_webhooks_to_internal_addresses_are_refused_and_nothing_is_stored(
+    settings: Settings, url: str, coffee: RGB
+) -> None:
+    with TestClient(create_app(settings)) as c:
+        resp = submit(c, [("c.jpg", jpeg(coffee))], webhook_url=url)
+        assert resp.status_code == 400, resp.text
+        assert "ARGUS_JOBS__WEBHOOK_ALLOWED_NETWORKS" in resp.json()["error"]["message"]
+        assert c.get("/api/v1/jobs").json()["jobs"] == []
 
 
 def wait_until_finished(

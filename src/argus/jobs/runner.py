@@ -209,11 +209,7 @@ async def after_finish(ctx: JobContext, job_id: str) -> None:
         ctx.metrics.jobs.labels(kind=job.kind, outcome=job.status).inc()
         await refresh_queue_depth(ctx)
     if job.webhook_url:
-        await webhook.send(
-            job.webhook_url,
-            webhook.payload(job),
-            timeout_s=ctx.settings.jobs.webhook_timeout_s,
-        )
+        await webhook.send(job.webhook_url, webhook.payload(job), settings=ctx.settings.jobs)
     hook = ctx.registry.get(job.kind).on_finish if job.kind in ctx.registry.names() else None
     if hook is not None:
         try:

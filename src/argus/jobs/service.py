@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from argus.config import Settings
 from argus.errors import ArgusError, NotFound, PayloadTooLarge
+from argus.jobs import webhook
 from argus.jobs.local import LocalExecutor
 from argus.jobs.registry import Registry, builtin_kinds
 from argus.jobs.runner import JobContext, JobMetrics, refresh_queue_depth, worker_name
@@ -147,6 +148,8 @@ class JobService:
         record the job and submit it. Nothing is kept when any step before the submit fails."""
         job_kind = self.registry.get(kind)
         checked = await asyncio.to_thread(job_kind.validate, dict(options or {}), self.ctx.pool)
+        if webhook_url:
+            await webhook.check(webhook_url, self.settings.jobs)
         job_id = str(uuid.uuid4())
         items: list[job_store.ItemInput] = []
         try:

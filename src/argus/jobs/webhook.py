@@ -2,17 +2,23 @@
 
 The body is ``{"job_id", "status", "kind", "progress": {"done", "total"}, "error",
 "finished_at"}``. There is no retry: the job's status URL stays the truth for a client that
-missed the call.
+missed the call. A webhook URL comes from a client, so it passes the same address policy as
+fetched image URLs (:func:`argus.net.fetch.check_destination`) when the job is created and again
+when it is called, connecting to the checked address.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
 import httpx
 
 from argus import __version__
+from argus.config import JobSettings
+from argus.errors import ArgusError
+from argus.net.fetch import Target, check_destination
 from argus.store.tables import Job
 
 log = logging.getLogger(__name__)
@@ -29,15 +35,34 @@ def payload(job: Job) -> dict[str, Any]:
     }
 
 
-async def send(url: str, body: dict[str, Any], *, timeout_s: float) -> bool:
-    """POST ``body`` to ``url``; True on a 2xx answer. Never raises."""
+async def check(url: str, settings: JobSettings) -> Target:
+    """Refuse a webhook URL Argus must not call (InvalidInput, 400); where to connect."""
+    allowed = [ipaddress.ip_network(n, strict=False) for n in settings.webhook_allowed_networks]
+    return await check_destination(
+        url, allowed, setting="ARGUS_JOBS__WEBHOOK_ALLOWED_NETWORKS", verb="called"
+    )
+
+
+async def send(url: str, body: dict[str, Any], *, settings: JobSettings) -> bool:
+    """POST ``body`` to ``url`` after checking its address again; True on a 2xx answer.
+    Never raises."""
     try:
+        target = await check(url, settings)
         async with httpx.AsyncClient(
-            timeout=timeout_s,
+            timeout=settings.webhook_timeout_s,
             follow_redirects=False,
+            trust_env=False,
             headers={"User-Agent": f"argus/{__version__}"},
         ) as client:
-            response = await client.post(url, json=body)
+            response = await client.post(
+                target.connect_url,
+                json=body,
+                headers={"Host": target.host_header},
+                extensions={"sni_hostname": target.server_name},
+            )
+    except ArgusError as exc:
+        log.warning("webhook %s for job %s refused: %s", url, body.get("job_id"), exc.message)
+        return False
     except httpx.HTTPError as exc:
         log.warning("webhook %s for job %s failed: %s", url, body.get("job_id"), exc)
         return False

@@ -89,7 +89,9 @@ async def system_resolver(host: str, port: int) -> list[IPAddress]:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
+    """Where a checked URL connects: its checked IP, with the Host header and TLS name kept."""
+
     url: str  # the URL as the client sees it
     connect_url: str  # the same URL with the checked IP as host
     host_header: str
@@ -98,12 +100,34 @@ class _Target:
 
 async def check_url(
     url: str, settings: AnalysisSettings, resolver: Resolver = system_resolver
-) -> _Target:
-    """Refuse a URL by scheme or address; returns where to connect. Makes no connection."""
+) -> Target:
+    """Refuse an image URL by scheme or address; returns where to connect. Makes no connection."""
+    return await check_destination(
+        url,
+        allowed_networks(settings),
+        resolver,
+        setting="ARGUS_ANALYSIS__FETCH_ALLOWED_NETWORKS",
+        verb="fetched",
+    )
+
+
+async def check_destination(
+    url: str,
+    allowed: Sequence[Network],
+    resolver: Resolver = system_resolver,
+    *,
+    setting: str,
+    verb: str,
+) -> Target:
+    """Refuse a URL Argus would connect to by scheme or address; returns the checked IP to
+    connect to (so a second DNS answer cannot redirect the connection). Makes no connection.
+
+    ``setting`` names the setting that allows networks and ``verb`` what Argus does with the
+    URL ("fetched", "called"), for the error message."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise UrlNotAllowed(f"only http and https URLs are fetched, not '{scheme or url}'")
+        raise UrlNotAllowed(f"only http and https URLs are {verb}, not '{scheme or url}'")
     host = parts.hostname
     if not host:
         raise UrlNotAllowed("the URL has no host")
@@ -114,13 +138,11 @@ async def check_url(
     addresses = await resolver(host, port)
     if not addresses:
         raise FetchFailed(f"host '{host}' has no address")
-    allowed = allowed_networks(settings)
     refused = [a for a in addresses if not address_allowed(a, allowed)]
     if refused:
         raise UrlNotAllowed(
             f"'{host}' resolves to {refused[0]}, a loopback, private, link-local or reserved "
-            "address; such addresses are not fetched (ARGUS_ANALYSIS__FETCH_ALLOWED_NETWORKS "
-            "allows chosen networks)"
+            f"address; such addresses are not {verb} ({setting} allows chosen networks)"
         )
     ip = addresses[0]
     ip_host = f"[{ip}]" if ip.version == 6 else str(ip)
@@ -128,7 +150,7 @@ async def check_url(
     connect_url = urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
     default_port = port == (443 if scheme == "https" else 80)
     host_header = (f"[{host}]" if ":" in host else host) + ("" if default_port else f":{port}")
-    return _Target(url, connect_url, host_header, host)
+    return Target(url, connect_url, host_header, host)
 
 
 async def fetch(
@@ -169,7 +191,7 @@ async def fetch(
 
 
 async def _get(
-    client: httpx.AsyncClient, target: _Target, headers: dict[str, str], max_bytes: int
+    client: httpx.AsyncClient, target: Target, headers: dict[str, str], max_bytes: int
 ) -> Fetched | str:
     """One hop: the body, or the absolute URL a redirect points to."""
     request = client.build_request(
