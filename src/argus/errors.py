@@ -90,6 +90,13 @@ class ModelNotInstalled(ArgusError):
         self.name = name
 
 
+class JobFinished(ArgusError):
+    """The job already ended (completed, failed or cancelled), so it cannot be cancelled."""
+
+    code = "job_finished"
+    status = 409
+
+
 class DownloadsDisabled(ArgusError):
     """A download was asked for while ARGUS_OFFLINE is set."""
 

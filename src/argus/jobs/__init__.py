@@ -8,9 +8,10 @@ executor, the blob store and the periodic clean-up together for the app.
 
 from __future__ import annotations
 
+from argus.errors import JobFinished
 from argus.jobs.registry import ItemContext, JobInput, JobKind, Registry, builtin_kinds
 from argus.jobs.runner import JobContext, recover, run_job
-from argus.jobs.service import BytesUpload, JobFinished, JobService, Upload
+from argus.jobs.service import BytesUpload, JobService, Upload
 
 __all__ = [
     "BytesUpload",

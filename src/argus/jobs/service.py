@@ -15,10 +15,10 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from argus.config import Settings
-from argus.errors import ArgusError, NotFound, PayloadTooLarge
+from argus.errors import ArgusError, JobFinished, NotFound, PayloadTooLarge
 from argus.jobs import webhook
 from argus.jobs.local import LocalExecutor
 from argus.jobs.registry import Registry, builtin_kinds
@@ -30,13 +30,6 @@ from argus.store.files import BlobStore, LocalBlobStore, cleanup_expired, safe_n
 from argus.store.tables import Job
 
 log = logging.getLogger(__name__)
-
-
-class JobFinished(ArgusError):
-    """The job already ended (completed, failed or cancelled), so it cannot be cancelled."""
-
-    code: ClassVar[str] = "job_finished"
-    status: ClassVar[int] = 409
 
 
 class Executor(Protocol):
