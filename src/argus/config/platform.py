@@ -1,0 +1,167 @@
+"""Settings groups of the platform: images, video, runtime, models, database, jobs, blobs,
+retention and auth."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+
+class ImagingSettings(BaseModel):
+    """Limits on still images and animations."""
+
+    max_image_mb: float = Field(20.0, description="Largest accepted image file, in MiB.")
+    max_pixels: int = Field(
+        60_000_000,
+        description="Largest accepted width*height (per frame); larger images are refused "
+        "from their header, before any pixel is decoded (decompression bombs).",
+    )
+    max_frames: int = Field(
+        1000, description="Most frames read from one animated image (GIF, WebP, MPO)."
+    )
+
+
+class VideoSettings(BaseModel):
+    """Limits on uploaded videos."""
+
+    max_video_mb: float = Field(200.0, description="Largest accepted video file, in MiB.")
+    max_duration_s: float = Field(600.0, description="Longest accepted video, in seconds.")
+    max_frames: int = Field(20_000, description="Most frames decoded from one video.")
+
+
+class RuntimeSettings(BaseModel):
+    """How inference sessions use the machine."""
+
+    intra_op_threads: int = Field(
+        1,
+        description="Threads inside one ONNX Runtime operator. One thread per session and more "
+        "workers measured faster on these machines than one session with more threads.",
+    )
+    inter_op_threads: int = Field(1, description="Threads running independent ONNX operators.")
+    providers: list[str] = Field(
+        default_factory=list,
+        description="ONNX Runtime execution providers in order of preference; empty means "
+        "TensorRT, then CUDA, then CPU, whichever are available.",
+    )
+
+
+class ModelSettings(BaseModel):
+    """Model management: where pulled models live, what stays loaded."""
+
+    dir: Path | None = Field(
+        None, description="Where pulled models are stored; default <data_dir>/models."
+    )
+    hub_endpoint: str | None = Field(
+        None,
+        description="Hugging Face endpoint or mirror for `argus models pull`; default the "
+        "HF_ENDPOINT variable, else the public hub.",
+    )
+    hub_token: SecretStr | None = Field(None, description="Token for gated or private repos.")
+    preload: list[str] = Field(
+        default_factory=list, description="Models loaded at start-up and never unloaded."
+    )
+    ttl_s: float = Field(
+        900.0, description="Unload a model not used for this long (0 keeps models loaded)."
+    )
+    memory_budget_mb: float = Field(
+        4096.0,
+        description="Unload least-recently-used models when loaded models are estimated to "
+        "take more than this.",
+    )
+
+
+class DatabaseSettings(BaseModel):
+    """Where Argus keeps its tables."""
+
+    echo: bool = Field(False, description="Log every SQL statement.")
+    pool_size: int = Field(5, description="Connections kept open (server databases only).")
+    auto_upgrade: bool | None = Field(
+        None,
+        description="Run migrations at start-up; default: yes on SQLite, no on server databases "
+        "(run `argus db upgrade` there).",
+    )
+
+
+class JobSettings(BaseModel):
+    """Where and how long-running work (jobs) is executed."""
+
+    executor: Literal["local", "celery"] = Field(
+        "local",
+        description="local: an in-process worker pool; celery: workers started with "
+        "`argus worker` on any machine sharing the database and broker.",
+    )
+    workers: int = Field(2, description="Concurrent jobs in the local executor.")
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0", description="Celery broker (Redis or RabbitMQ URL)."
+    )
+    webhook_timeout_s: float = Field(10.0, description="Timeout of completion webhooks.")
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Networks (CIDR) a job's webhook may reach besides public addresses; "
+        "loopback, private, link-local and metadata addresses are refused otherwise (SSRF).",
+    )
+    max_attempts: int = Field(
+        3, description="Times a job interrupted by a crash is resumed before it is failed."
+    )
+    max_files: int = Field(500, description="Most files in one job submission (413 above).")
+
+
+class BlobSettings(BaseModel):
+    """Job inputs and outputs on disk."""
+
+    dir: Path | None = Field(None, description="Blob root; default <data_dir>/blobs.")
+    ttl_h: float = Field(48.0, description="Delete job files and records older than this.")
+    cleanup_interval_s: float = Field(3600.0, description="How often the clean-up runs.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_002_ttl(cls, data: Any) -> Any:
+        """Seed 002's TASK_STORAGE_TTL_HOURS sets ttl_h when ARGUS_BLOBS__TTL_H does not."""
+        ttl = os.environ.get("TASK_STORAGE_TTL_HOURS")
+        if isinstance(data, dict) and ttl and "ttl_h" not in data:
+            return {**data, "ttl_h": ttl}
+        return data
+
+
+class RetentionSettings(BaseModel):
+    """How long the result cache and the request log keep rows (pruned every hour)."""
+
+    cache_max_age_days: float = Field(
+        365.0, description="Drop cached results not seen for this long (0: keep)."
+    )
+    cache_max_entries: int = Field(
+        1_000_000, description="Keep at most this many cached results (least recently seen go)."
+    )
+    cache_max_mb: float = Field(2048.0, description="Keep cached results under this many MiB.")
+    request_log_days: float = Field(
+        90.0, description="Keep request-log rows this long (seed 000's LOG_RETENTION_DAYS)."
+    )
+    interval_s: float = Field(3600.0, description="How often pruning runs (0: never).")
+
+
+class AuthSettings(BaseModel):
+    """API keys, admin login and rate limits."""
+
+    require_keys: bool | None = Field(
+        None,
+        description="Require an API key on every API route; default: not while listening on "
+        "loopback, required when listening anywhere else.",
+    )
+    admin_username: str = Field("admin", description="Admin login name.")
+    admin_password_hash: SecretStr | None = Field(
+        None,
+        description="bcrypt hash of the admin password (`argus admin set-password` makes one); "
+        "no hash means admin login is disabled.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        None,
+        description="HS256 signing key for admin tokens; default a random key kept in "
+        "<data_dir>/jwt-secret.",
+    )
+    jwt_expire_s: int = Field(86400, description="Lifetime of an admin token.")
+    rate_limit_per_min: int = Field(
+        0, description="Default requests per minute per API key (0: unlimited)."
+    )
