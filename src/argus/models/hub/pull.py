@@ -1,4 +1,4 @@
-"""`argus models pull|verify|remove`: models from a Hugging Face Hub (or a mirror) on disk.
+"""`argus models pull`: models from a Hugging Face Hub (or a mirror) on disk.
 
 ``pull`` takes a catalog name whose spec has a :class:`HubSource`, or the id ``owner/repo`` of an
 image-classification model exported to ONNX in the Optimum layout (``config.json`` with
