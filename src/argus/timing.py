@@ -41,6 +41,14 @@ def collect() -> Iterator[Timings]:
         _current.reset(token)
 
 
+def record(name: str, seconds: float) -> None:
+    """Add ``seconds`` to the current request's ``name`` step (for callbacks that cannot wrap
+    the work in :func:`span`, such as database cursor events)."""
+    timings = _current.get()
+    if timings is not None:
+        timings.add(name, seconds)
+
+
 @contextlib.contextmanager
 def span(name: str) -> Iterator[None]:
     """Time the enclosed block into the current request's :class:`Timings`, if any."""

@@ -85,3 +85,20 @@ def test_api_requests_are_logged_with_route_status_and_timings(client: TestClien
     seen = sorted((r.route, r.status) for r in rows)  # type: ignore[attr-defined]
     assert seen == [("/api/v1/models/{name:path}", 200), ("/api/v1/models/{name:path}", 404)]
     assert all(r.tenant == "default" for r in rows)  # type: ignore[attr-defined]
+
+
+def test_the_request_timing_breakdown_counts_database_time(client: TestClient) -> None:
+    """Store statements run through the request's context: they show up as the "store" step."""
+    from argus.store import request_log
+
+    db = client.app.state.db  # type: ignore[attr-defined]
+
+    async def one_request() -> dict[str, float]:
+        with timing.collect() as spans:
+            await request_log.recent(db, limit=1)
+        return spans.ms
+
+    assert client.portal is not None
+    ms = client.portal.call(one_request)
+    assert set(ms) == {"store"}
+    assert ms["store"] > 0

@@ -9,6 +9,7 @@ here, in code, from the migrations shipped inside the package.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from argus import timing
 from argus.store.tables import Base
 
 if TYPE_CHECKING:
@@ -85,6 +87,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _started(conn: Any, _cursor: Any, _stmt: Any, _params: Any, _ctx: Any, _many: Any) -> None:
+    conn.info.setdefault("argus_started", []).append(time.perf_counter())
+
+
+def _finished(conn: Any, _cursor: Any, _stmt: Any, _params: Any, _ctx: Any, _many: Any) -> None:
+    """Each statement's time goes to the current request's "store" step (argus.timing)."""
+    started: list[float] = conn.info.get("argus_started", [])
+    if started:
+        timing.record("store", time.perf_counter() - started.pop())
+
+
 class Database:
     """The engine and session factory for one database URL."""
 
@@ -106,6 +119,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _started)
+        event.listen(self.engine.sync_engine, "after_cursor_execute", _finished)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
