@@ -12,8 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from argus import timing
 from argus.config import Settings
 from argus.errors import ModelNotInstalled, UnknownModel
 from argus.models.base import InferenceModel
@@ -186,3 +188,16 @@ def test_a_catalogued_model_that_is_not_installed_names_the_pull_command(tmp_pat
     assert not status.installed and status.pull_command == "argus models pull tiny-rgb"
     with pytest.raises(UnknownModel):
         pool.get("no-such-model")
+
+
+def test_option_taking_entry_points_count_as_use_and_time_the_model(tmp_path: Path) -> None:
+    """``detect`` with per-call options marks the model used on the pool's clock (so TTL does not
+    unload a model in use) and shows in the request's timing breakdown, as ``predict`` does."""
+    now = [1000.0]
+    pool = ModelPool(Settings(data_dir=tmp_path, offline=True), clock=lambda: now[0])
+    hog = pool.get("dlib-hog-face")
+    now[0] = 5000.0
+    with timing.collect() as spans:
+        hog.detect([np.zeros((64, 64, 3), np.uint8)], upsample=0)  # type: ignore[attr-defined]
+    assert hog.last_used == 5000.0
+    assert "model:dlib-hog-face" in spans.ms

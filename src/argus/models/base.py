@@ -7,10 +7,11 @@ pool can unload a model and the next request transparently loads it again.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -98,13 +99,22 @@ class InferenceModel(ABC, Generic[In, Out]):
                 self._unload()
                 self._loaded = False
 
-    def predict(self, batch: Sequence[In]) -> list[Out]:
-        """Outputs for each input of the batch, in order; an empty batch gives ``[]``."""
+    @contextlib.contextmanager
+    def using(self) -> Iterator[None]:
+        """The one way into a model's work: load if needed, mark it used (for the pool's TTL and
+        LRU) and time the block as the request's ``model:<name>`` step. ``predict`` uses it;
+        so must every method that takes per-call options (``detect``, ``embed``, ...)."""
         self.load()
         self.last_used = self.clock()
-        if not batch:
-            return []
         with span(f"model:{self.name}"):
+            yield
+
+    def predict(self, batch: Sequence[In]) -> list[Out]:
+        """Outputs for each input of the batch, in order; an empty batch gives ``[]``."""
+        if not batch:
+            self.load()
+            return []
+        with self.using():
             return self._predict(batch)
 
     def predict_one(self, item: In) -> Out:

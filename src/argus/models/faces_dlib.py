@@ -12,7 +12,6 @@ image's pixels, clipped to it. Detection scores are dlib's own margins, not prob
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -129,9 +128,8 @@ class HogFaceDetector(InferenceModel[RGB, Detections]):
         min_score: float | None = None,
     ) -> list[Detections]:
         """Like ``predict`` with explicit options (see the class docstring)."""
-        self.load()
-        self.last_used = time.monotonic()
-        return [self._detect_one(image, upsample, max_side, min_score) for image in images]
+        with self.using():
+            return [self._detect_one(image, upsample, max_side, min_score) for image in images]
 
     def _detect_one(
         self, image: RGB, upsample: int | None, max_side: int | None, min_score: float | None
@@ -184,9 +182,8 @@ class CnnFaceDetector(InferenceModel[RGB, Detections]):
         min_score: float | None = None,
     ) -> list[Detections]:
         """Like ``predict`` with explicit options (see the class docstring)."""
-        self.load()
-        self.last_used = time.monotonic()
-        return [self._detect_one(image, upsample, max_side, min_score) for image in images]
+        with self.using():
+            return [self._detect_one(image, upsample, max_side, min_score) for image in images]
 
     def _detect_one(
         self, image: RGB, upsample: int, max_side: int | None, min_score: float | None
@@ -270,9 +267,8 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
 
     def embed(self, batch: Sequence[FaceInput], *, num_jitters: int = 0) -> list[Float32Array]:
         """Like ``predict`` with an explicit ``num_jitters``."""
-        self.load()
-        self.last_used = time.monotonic()
-        return [self._embed_one(image, faces, num_jitters) for image, faces in batch]
+        with self.using():
+            return [self._embed_one(image, faces, num_jitters) for image, faces in batch]
 
     def _embed_one(self, image: RGB, faces: Detections, num_jitters: int) -> Float32Array:
         predictor = _loaded(self._predictor, self.name)

@@ -159,8 +159,10 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
     def nearest(self, latitude: float, longitude: float, k: int = 1) -> list[tuple[int, Place]]:
         """The ``k`` nearest cities to one point as ``(row, Place)``, nearest first."""
         lat, lon = check_coordinates((latitude, longitude))
-        self.load()
-        self.last_used = self.clock()
+        with self.using():
+            return self._nearest(lat, lon, k)
+
+    def _nearest(self, lat: float, lon: float, k: int) -> list[tuple[int, Place]]:
         if self._tree is None or self._lat is None or self._lon is None or self._rows is None:
             raise RuntimeError(f"model {self.name} is not loaded")
         k = max(1, min(k, len(self._rows)))

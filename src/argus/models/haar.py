@@ -14,7 +14,6 @@ while ``haar-plate-ru-16`` finds it at 1 of those 4 widths.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -108,9 +107,8 @@ class HaarCascadeDetector(InferenceModel[RGB, Detections]):
             min_size=base.min_size if min_size is None else min_size,
             max_side=base.max_side if max_side == -1 else max_side,
         )
-        self.load()
-        self.last_used = time.monotonic()
-        return [self._detect_one(image, params) for image in images]
+        with self.using():
+            return [self._detect_one(image, params) for image in images]
 
     def _detect_one(self, image: RGB, params: HaarParams) -> Detections:
         cascade = self._cascade

@@ -187,7 +187,15 @@ class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
         iou_threshold: float | None = None,
     ) -> list[Detections]:
         """Like :meth:`predict`, with thresholds overridden for this call."""
-        self.load()
+        with self.using():
+            return self._detect(images, score_threshold, iou_threshold)
+
+    def _detect(
+        self,
+        images: Sequence[npt.NDArray[np.uint8]],
+        score_threshold: float | None,
+        iou_threshold: float | None,
+    ) -> list[Detections]:
         score = self.score_threshold if score_threshold is None else score_threshold
         iou = self.iou_threshold if iou_threshold is None else iou_threshold
         results: list[Detections] = []
@@ -205,4 +213,4 @@ class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
         return results
 
     def _predict(self, batch: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
-        return self.detect(batch)
+        return self._detect(batch, None, None)
