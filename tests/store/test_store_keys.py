@@ -91,3 +91,18 @@ def test_lists_are_per_tenant(run: Run) -> None:
     globex, every = run(body)
     assert [k.name for k in globex] == ["g"]
     assert sorted(k.tenant for k in every) == ["acme", "globex"]
+
+
+def test_last_used_is_refreshed_at_most_once_a_minute(run: Run) -> None:
+    """A busy key does not cost one UPDATE per request: within the resolution the time stays."""
+
+    async def body(db: Database) -> list[Any]:
+        _, secret = await keys.create(db, tenant="acme", name="busy")
+        first = await keys.verify(db, secret=secret)
+        second = await keys.verify(db, secret=secret)
+        return [first, second]
+
+    first, second = run(body)
+    assert first is not None and second is not None
+    assert first.last_used_at is not None
+    assert second.last_used_at == first.last_used_at

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -23,6 +24,14 @@ PREFIX_LEN = 12
 def hash_secret(secret: str) -> str:
     """SHA-256 hex of a secret, as stored in ``api_keys.key_hash``."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+#: ``last_used_at`` is refreshed at most this often, so a busy key is not one UPDATE per request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def _stale(last_used: datetime | None, now: datetime) -> bool:
+    return last_used is None or now - last_used >= LAST_USED_RESOLUTION
 
 
 async def create(
@@ -58,8 +67,9 @@ async def verify(db: Database, *, secret: str, touch: bool = True) -> ApiKey | N
         row = await session.scalar(
             select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
         )
-        if row is not None and touch:
-            row.last_used_at = utcnow()
+        now = utcnow()
+        if row is not None and touch and _stale(row.last_used_at, now):
+            row.last_used_at = now
     return row
 
 

@@ -38,8 +38,6 @@ from argus.store import galleries as store
 from argus.store.tables import Face, FaceGallery
 from argus.timing import span
 
-_CHUNK = 1 << 20
-
 router = APIRouter(
     prefix="/api/v1/galleries", tags=["face galleries"], dependencies=[Depends(principal)]
 )
@@ -66,13 +64,7 @@ Images = Annotated[list[UploadFile], File(description="One or more face images."
 
 async def read_picture(upload: UploadFile, settings: Settings) -> Picture:
     """Read an upload up to the byte limit (one byte more makes decode answer 413), decode it."""
-    limit = int(settings.imaging.max_image_mb * 1024 * 1024) + 1
-    chunks: list[bytes] = []
-    size = 0
-    while size < limit and (chunk := await upload.read(min(_CHUNK, limit - size))):
-        chunks.append(chunk)
-        size += len(chunk)
-    data = b"".join(chunks)
+    data = await upload.read(int(settings.imaging.max_image_mb * 1024 * 1024) + 1)
     with span("decode"):
         return await asyncio.to_thread(decode, data, settings.imaging)
 
