@@ -165,6 +165,11 @@ async def extract_feature(
 async def compare_features(body: CompareFeaturesIn, faces: Faces) -> dict[str, Any]:
     similarity = cosine_similarity(body.feature1, body.feature2)
     threshold = body.threshold if body.threshold is not None else faces.threshold()
+    return _compared(similarity, threshold)
+
+
+def _compared(similarity: float, threshold: float) -> dict[str, Any]:
+    """Seed 004's comparison answer."""
     return {
         "success": True,
         "message": "对比成功",
@@ -206,12 +211,7 @@ async def compare_image_feature(
     similarity = cosine_similarity(found.vector, known)
     threshold = faces.threshold(found.model)
     return {
-        "success": True,
-        "message": "对比成功",
-        "similarity": round(similarity, 4),
-        "is_same_person": similarity >= threshold,
-        "threshold": threshold,
-        "processing_time": _elapsed(),
+        **_compared(similarity, threshold),
         "model": found.model,
     }
 
