@@ -1,0 +1,67 @@
+"""`NsfwjsClassifier`: nsfwjs's MobileNetV2 NSFW classifier (5 labels), converted from tfjs.
+
+The graph (``nsfwjs-mobilenet-v2.onnx``, converted at install time from the uint8-quantized
+tfjs layers model inside npm ``nsfwjs@4.4.0``, MIT) takes ``(B, 224, 224, 3)`` RGB in [0, 1]
+and returns softmax probabilities over :data:`LABELS`, the label set of seed 001's example
+model. Preprocessing is nsfwjs's own: pixels divided by 255, then a bilinear resize to 224×224
+with ``align_corners=True`` (``tf.image.resizeBilinear``), no crop and no aspect-ratio keeping.
+It calls some clothed party and beach photos ``sexy``; it is a classifier of the whole image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from argus.errors import ModelLoadFailed
+from argus.models.base import InferenceModel
+from argus.models.tfjs_preprocess import Float32Array, as_rgb, resize_bilinear
+from argus.runtime.session import Session
+
+LABELS: tuple[str, ...] = ("drawings", "hentai", "neutral", "porn", "sexy")
+#: The labels that mean "not safe for work" (``sexy`` is suggestive, not explicit).
+EXPLICIT_LABELS: frozenset[str] = frozenset({"hentai", "porn"})
+INPUT_SIZE = 224
+MAX_BATCH = 16
+
+Scores = list[tuple[str, float]]
+
+
+def preprocess(image: npt.NDArray[np.uint8]) -> Float32Array:
+    """(224, 224, 3) float32 in [0, 1] from an RGB image, as nsfwjs prepares it."""
+    scaled = as_rgb(image).astype(np.float32) / np.float32(255.0)
+    if scaled.shape[:2] == (INPUT_SIZE, INPUT_SIZE):
+        return scaled
+    return resize_bilinear(scaled, (INPUT_SIZE, INPUT_SIZE), align_corners=True)
+
+
+class NsfwjsClassifier(InferenceModel[npt.NDArray[np.uint8], Scores]):
+    """Per RGB image, ``[(label, probability), ...]`` over :data:`LABELS`, best first."""
+
+    _session: Session | None = None
+
+    def _load(self) -> None:
+        session = self.context.session("model")
+        shape = session.outputs[0].shape if session.outputs else ()
+        if len(shape) == 2 and isinstance(shape[1], int) and shape[1] != len(LABELS):
+            raise ModelLoadFailed(f"{self.name}: expected {len(LABELS)} outputs, got {shape[1]}")
+        self._session = session
+
+    def _unload(self) -> None:
+        self._session = None
+
+    def _predict(self, batch: Sequence[npt.NDArray[np.uint8]]) -> list[Scores]:
+        session = self._session
+        if session is None:
+            raise ModelLoadFailed(f"{self.name} is not loaded")
+        name = session.inputs[0].name
+        results: list[Scores] = []
+        for start in range(0, len(batch), MAX_BATCH):
+            blob = np.stack([preprocess(img) for img in batch[start : start + MAX_BATCH]])
+            probs = np.asarray(session.run({name: blob})[0], np.float32)
+            for row in probs:
+                order = np.argsort(-row, kind="stable")
+                results.append([(LABELS[i], float(row[i])) for i in order])
+        return results

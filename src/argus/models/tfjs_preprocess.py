@@ -1,0 +1,71 @@
+"""Image preprocessing as TensorFlow.js does it, for models converted from tfjs packages.
+
+``tf.image.resizeBilinear`` without half-pixel centres samples source pixel
+``i * (in - 1) / (out - 1)`` (``align_corners=True``) or ``i * in / out`` (the default); OpenCV
+and Pillow use half-pixel centres, which shifts every sample and changes what a small network
+sees. ``pad_to_square`` is face-api's ``padToSquare``: black borders, the image centred.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+Float32Array = npt.NDArray[np.float32]
+
+
+def _coords(
+    size_in: int, size_out: int, align_corners: bool
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], Float32Array]:
+    if align_corners and size_out > 1:
+        pos = np.arange(size_out, dtype=np.float64) * ((size_in - 1) / (size_out - 1))
+    else:
+        pos = np.arange(size_out, dtype=np.float64) * (size_in / size_out)
+    low = np.clip(np.floor(pos).astype(np.intp), 0, size_in - 1)
+    high = np.minimum(low + 1, size_in - 1)
+    return low, high, (pos - low).astype(np.float32)
+
+
+def resize_bilinear(
+    image: npt.NDArray[np.generic], size: tuple[int, int], *, align_corners: bool
+) -> Float32Array:
+    """``tf.image.resizeBilinear(image, size, align_corners)`` of an (H, W, C) array.
+
+    Args:
+        image: (H, W, C) pixels of any numeric dtype.
+        size: ``(height, width)`` of the result.
+        align_corners: tfjs's flag (nsfwjs passes True, face-api False).
+
+    Returns:
+        (height, width, C) float32, in the input's units.
+    """
+    src = np.asarray(image, dtype=np.float32)
+    h_in, w_in = src.shape[:2]
+    y0, y1, fy = _coords(h_in, size[0], align_corners)
+    x0, x1, fx = _coords(w_in, size[1], align_corners)
+    top = src[y0][:, x0] * (1 - fx)[None, :, None] + src[y0][:, x1] * fx[None, :, None]
+    bottom = src[y1][:, x0] * (1 - fx)[None, :, None] + src[y1][:, x1] * fx[None, :, None]
+    out = top * (1 - fy)[:, None, None] + bottom * fy[:, None, None]
+    return np.ascontiguousarray(out, dtype=np.float32)
+
+
+def pad_to_square(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """The (H, W, C) image centred on a black square of side ``max(H, W)``."""
+    h, w = image.shape[:2]
+    side = max(h, w)
+    out = np.zeros((side, side, *image.shape[2:]), dtype=image.dtype)
+    top, left = (side - h) // 2, (side - w) // 2
+    out[top : top + h, left : left + w] = image
+    return out
+
+
+def as_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """An (H, W, 3) uint8 view of a grey (H, W)/(H, W, 1), RGB or RGBA image (alpha dropped)."""
+    arr = np.asarray(image, dtype=np.uint8)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4):
+        raise ValueError(f"expected an (H, W, 3) RGB image, got shape {arr.shape}")
+    if arr.shape[2] == 1:
+        return np.repeat(arr, 3, axis=2)
+    return arr[:, :, :3]
