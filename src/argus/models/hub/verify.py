@@ -19,10 +19,12 @@ from argus.errors import (
 from argus.models.catalog import (
     KNOWN,
     Catalog,
+    ConvertedSource,
     ModelSpec,
     PackageSource,
     model_dir_name,
 )
+from argus.models.convert.manifest import output_sha256
 from argus.models.hub.integrity import sha256_file
 from argus.models.hub.pull import STAGING
 
@@ -91,23 +93,22 @@ class VerifyReport:
 def verify(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN) -> VerifyReport:
     """Check a model's files (presence; sha256 where the manifest has one) and load its ONNX
     graphs with the runtime. Raises :class:`UnknownModel` for a name not in the catalog."""
-    catalog = Catalog(settings.models_dir, tuple(known))
+    catalog = Catalog(settings.models_dir, tuple(known), converted_dir=settings.converted_dir)
     spec = catalog.get(name)
-    builtin = isinstance(spec.source, PackageSource)
+    builtin = isinstance(spec.source, PackageSource | ConvertedSource)
     root = catalog.root(spec)
-    if root is None or not root.is_dir():
-        reason = (
-            f"package '{spec.source.package}' is not installed"
-            if isinstance(spec.source, PackageSource)
-            else f"not installed: {spec.pull_command}"
-        )
+    converted = isinstance(spec.source, ConvertedSource)
+    if root is None or not root.is_dir() or (converted and catalog.resolve(spec) is None):
+        reason = catalog.missing_reason(spec) or f"not installed: {spec.pull_command}"
         return VerifyReport(name, builtin, root, (), problems_found=(reason,))
     checks = []
     for f in spec.files:
         path = root / f.path
         present = path.is_file()
-        actual = sha256_file(path) if present and f.sha256 else None
-        checks.append(FileCheck(f.key, path, present, f.sha256, actual))
+        # a converted model's outputs are checked against the sha256 its manifest recorded
+        expected = output_sha256(root, f.path) if converted else f.sha256
+        actual = sha256_file(path) if present and expected else None
+        checks.append(FileCheck(f.key, path, present, expected, actual))
     load_errors = []
     for check in checks:
         if check.present and check.path.suffix == ".onnx":
@@ -136,6 +137,12 @@ def remove(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN)
     Raises :class:`InvalidInput` for a built-in model, :class:`NotFound` when not installed.
     """
     spec = Catalog(settings.models_dir, tuple(known)).get(name)
+    if isinstance(spec.source, ConvertedSource):
+        raise InvalidInput(
+            f"'{name}' is built in (converted from the package '{spec.source.package}'); "
+            f"only pulled models can be removed. `{spec.pull_command} --force` rebuilds it.",
+            model=name,
+        )
     if isinstance(spec.source, PackageSource):
         raise InvalidInput(
             f"'{name}' is built in (it ships with the Python package '{spec.source.package}'); "
