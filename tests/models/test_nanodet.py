@@ -42,8 +42,16 @@ def _outputs() -> tuple[list[np.ndarray], list[np.ndarray]]:
     return scores, regs
 
 
-def _put(scores: list[np.ndarray], regs: list[np.ndarray], level: int, row: int, col: int, cls: int, score: float,
-         dist: int) -> None:  # fmt: skip
+def _put(
+    scores: list[np.ndarray],
+    regs: list[np.ndarray],
+    level: int,
+    row: int,
+    col: int,
+    cls: int,
+    score: float,
+    dist: int,
+) -> None:
     side = INPUT_SIZE // (8 * 2**level)
     anchor = row * side + col
     scores[level][anchor, cls] = score
