@@ -125,6 +125,70 @@ def bench_model(
     pool.close()
 
 
+#: Built-ins converted from npm packages, with what a user would otherwise run in-process: the
+#: converted graph in a bare ONNX Runtime session on an already-prepared input (model time only).
+NPM_MODELS = ("nanodet-coco", "nsfwjs-mobilenet-v2", "faceapi-age-gender")
+FACE_BOXES = ((173, 83, 274, 180), (170, 140, 359, 343))  # astronaut, Grace Hopper
+
+
+def npm_model_inputs(name: str, images: list[np.ndarray[Any, Any]]) -> list[Any]:
+    if name == "faceapi-age-gender":
+        return [
+            img[y1:y2, x1:x2] for img, (x1, y1, x2, y2) in zip(images, FACE_BOXES, strict=False)
+        ]
+    return images
+
+
+def bare_blob(name: str, image: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    from argus.models import age_gender, nanodet, nsfwjs
+
+    if name == "nanodet-coco":
+        return nanodet.preprocess(image)[0][None]
+    if name == "nsfwjs-mobilenet-v2":
+        return nsfwjs.preprocess(image)[None]
+    return age_gender.preprocess(image)[None]
+
+
+def bench_npm_model(
+    name: str, images: list[np.ndarray[Any, Any]], seconds: float, data_dir: Path
+) -> None:
+    """Argus's model (pool, preprocessing, decoding) at 1 thread and 2 workers, RSS, and the
+    bare converted graph in ONNX Runtime on a prepared input; p50/p99 and CPU ms per image."""
+    from argus.runtime.ort import OrtSession
+
+    settings = Settings(data_dir=data_dir, offline=True)
+    pool = ModelPool(settings)
+    before = rss_mb()
+    model = pool.get(name)
+    inputs = npm_model_inputs(name, images)
+
+    def one(i: int) -> object:
+        return model.predict([inputs[i % len(inputs)]])
+
+    one(0)
+    cpu0 = time.process_time()
+    lat = timed_calls(one, seconds)
+    cpu_ms = (time.process_time() - cpu0) / len(lat) * 1000
+    grown = rss_mb() - before
+    single = 1 / statistics.mean(lat)
+    two_workers = throughput_workers(one, 2, max(4, int(single * seconds)))
+    path = pool.catalog.resolve(pool.catalog.get(name))["model"]
+    bare = OrtSession(path, RuntimeSettings(intra_op_threads=1))
+    blobs = [bare_blob(name, x) for x in inputs]
+    feed = bare.inputs[0].name
+    bare_lat = timed_calls(lambda i: bare.run({feed: blobs[i % len(blobs)]}), seconds)
+    p50, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 99))
+    bare_p50 = statistics.median(bare_lat) * 1000
+    print(
+        f"{name:20s} p50 {p50:6.1f} ms p99 {p99:6.1f} ms | CPU {cpu_ms:6.1f} ms/img"
+        f" | 1 thread {single:6.1f} img/s | 2 workers x1 thread {two_workers:6.1f} img/s"
+        f" ({two_workers / single:4.2f}x) | bare ORT graph p50 {bare_p50:6.1f} ms"
+        f" (Argus/bare {p50 / bare_p50:4.2f}x) | RSS +{grown:5.0f} MiB",
+        flush=True,
+    )
+    pool.close()
+
+
 def camera_jpeg() -> bytes:
     """A 4000x3000 (12 MP) JPEG with photo-like detail: the astronaut upscaled plus sensor noise."""
     big = Image.fromarray(skimage.data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
@@ -156,9 +220,12 @@ def main() -> None:
     names = [*IMAGE_MODELS, "dlib-resnet-face", "geonames-cities"]
     if args.only:
         names = [n for n in names if n in args.only]
+    npm_names = [n for n in NPM_MODELS if not args.only or n in args.only]
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             bench_model(name, images, args.seconds, Path(tmp))
+        for name in npm_names:
+            bench_npm_model(name, images, args.seconds, Path(tmp))
     bench_decode(args.seconds)
     print(f"peak RSS of this process: {peak_mb():.0f} MiB")
 
