@@ -18,6 +18,7 @@ import fnmatch
 import hashlib
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import tarfile
@@ -197,21 +198,31 @@ def extract(tarball: Path, dest: Path, include: Sequence[str] | None = None) -> 
     return written
 
 
+def _fallback_dir() -> Path:
+    folder = Path(tempfile.gettempdir()) / "argus-npm"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def fetch(package: str, version: str, integrity: str, cache_dir: Path) -> Path:
     """The extracted root of ``package@version``, fetched once into ``cache_dir``.
 
     The tarball is ``npm pack``-ed into a staging folder, checked against ``integrity``
     (sha512, as the registry records it) and only then moved into the cache and extracted.
     A tarball already in ``cache_dir`` (ours, or one placed there for ``argus models import``)
-    is checked the same way and, when it differs, refused rather than replaced.
+    is checked the same way and, when it differs, refused rather than replaced; when that folder
+    is read-only the package is extracted under the system's temporary folder instead.
     Raises :class:`NpmUnavailable` without npm and ``SourceUnavailable`` when ``npm pack``
     fails (both mean "skip, not installed"), :class:`IntegrityMismatch` (nothing extracted,
     nothing cached) when the bytes differ from the pin.
     """
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    include = EXTRACT.get(package)
     name = tarball_name(package, version)
-    root = cache_dir / name.removesuffix(".tgz")
+    if not (cache_dir / name).is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    # a read-only import folder holding the tarball: extract beside the system's temp files
+    work_dir = cache_dir if os.access(cache_dir, os.W_OK) else _fallback_dir()
+    include = EXTRACT.get(package)
+    root = work_dir / name.removesuffix(".tgz")
     stamp = {
         "package": package,
         "version": version,
@@ -232,7 +243,7 @@ def fetch(package: str, version: str, integrity: str, cache_dir: Path) -> Path:
             verify(packed, integrity)
             packed.replace(tarball)
     verify(tarball, integrity)
-    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=".extract-") as tmp:
+    with tempfile.TemporaryDirectory(dir=work_dir, prefix=".extract-") as tmp:
         staging = Path(tmp) / "package"
         staging.mkdir()
         extract(tarball, staging, include)
