@@ -3,9 +3,11 @@
 The graph (``nsfwjs-mobilenet-v2.onnx``, converted at install time from the uint8-quantized
 tfjs layers model inside npm ``nsfwjs@4.4.0``, MIT) takes ``(B, 224, 224, 3)`` RGB in [0, 1]
 and returns softmax probabilities over :data:`LABELS`, the label set of seed 001's example
-model. Preprocessing is nsfwjs's own: pixels divided by 255, then a bilinear resize to 224×224
-with ``align_corners=True`` (``tf.image.resizeBilinear``), no crop and no aspect-ratio keeping.
-It calls some clothed party and beach photos ``sexy``; it is a classifier of the whole image.
+model (the input size is read from the graph, so nsfwjs's 299-px InceptionV3, converted the
+same way, runs too). Preprocessing is nsfwjs's own: pixels divided by 255, then a bilinear
+resize to the input size with ``align_corners=True`` (``tf.image.resizeBilinear``), no crop
+and no aspect-ratio keeping. It calls some clothed party and beach photos ``sexy``; it is a
+classifier of the whole image.
 """
 
 from __future__ import annotations
@@ -29,21 +31,24 @@ MAX_BATCH = 16
 Scores = list[tuple[str, float]]
 
 
-def preprocess(image: npt.NDArray[np.uint8]) -> Float32Array:
-    """(224, 224, 3) float32 in [0, 1] from an RGB image, as nsfwjs prepares it."""
+def preprocess(image: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> Float32Array:
+    """(size, size, 3) float32 in [0, 1] from an RGB image, as nsfwjs prepares it."""
     scaled = as_rgb(image).astype(np.float32) / np.float32(255.0)
-    if scaled.shape[:2] == (INPUT_SIZE, INPUT_SIZE):
+    if scaled.shape[:2] == (size, size):
         return scaled
-    return resize_bilinear(scaled, (INPUT_SIZE, INPUT_SIZE), align_corners=True)
+    return resize_bilinear(scaled, (size, size), align_corners=True)
 
 
 class NsfwjsClassifier(InferenceModel[npt.NDArray[np.uint8], Scores]):
     """Per RGB image, ``[(label, probability), ...]`` over :data:`LABELS`, best first."""
 
     _session: Session | None = None
+    _size = INPUT_SIZE
 
     def _load(self) -> None:
         session = self.context.session("model")
+        dims = session.inputs[0].shape
+        self._size = dims[1] if len(dims) == 4 and isinstance(dims[1], int) else INPUT_SIZE
         shape = session.outputs[0].shape if session.outputs else ()
         if len(shape) == 2 and isinstance(shape[1], int) and shape[1] != len(LABELS):
             raise ModelLoadFailed(f"{self.name}: expected {len(LABELS)} outputs, got {shape[1]}")
@@ -59,7 +64,8 @@ class NsfwjsClassifier(InferenceModel[npt.NDArray[np.uint8], Scores]):
         name = session.inputs[0].name
         results: list[Scores] = []
         for start in range(0, len(batch), MAX_BATCH):
-            blob = np.stack([preprocess(img) for img in batch[start : start + MAX_BATCH]])
+            chunk = batch[start : start + MAX_BATCH]
+            blob = np.stack([preprocess(img, self._size) for img in chunk])
             probs = np.asarray(session.run({name: blob})[0], np.float32)
             for row in probs:
                 order = np.argsort(-row, kind="stable")
