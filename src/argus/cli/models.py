@@ -53,6 +53,10 @@ def pull(
     from rich.progress import DownloadColumn, Progress, TaskID, TransferSpeedColumn
 
     from argus.models import hub
+    from argus.models.convert.install import converted_specs
+
+    if name in {s.name for s in converted_specs()}:
+        _install([name], False, None)  # a package built-in: converted, not downloaded
 
     if variant not in ("fp32", "quantized", "fp16"):
         raise typer.BadParameter("choose fp32, quantized or fp16", param_hint="--variant")
