@@ -91,6 +91,22 @@ class ModelNotInstalled(ArgusError):
         self.name = name
 
 
+class ModelDownloading(ArgusError):
+    """The model is being pulled in the background (first use); try again shortly."""
+
+    code = "model_downloading"
+    status = 503
+
+    def __init__(self, name: str, percent: int | None, retry_after_s: float = 5.0) -> None:
+        done = f"{percent} %" if percent is not None else "starting"
+        super().__init__(
+            f"Downloading {name} ({done}), try again shortly.", model=name, percent=percent
+        )
+        self.name = name
+        self.percent = percent
+        self.retry_after_s = retry_after_s
+
+
 class JobFinished(ArgusError):
     """The job already ended (completed, failed or cancelled), so it cannot be cancelled."""
 

@@ -38,6 +38,7 @@ from argus.auth.ratelimit import RateLimiter
 from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
 from argus.jobs.service import JobService
+from argus.models.hub.background import BackgroundPulls
 from argus.models.pool import ModelPool
 from argus.store import retention
 from argus.store.db import Database
@@ -77,7 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         auto_upgrade = settings.database.auto_upgrade
         if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
             await db.upgrade()
-        pool = ModelPool(settings)
+        pulls = None
+        if settings.models.pull_on_first_use and not settings.offline:
+            pulls = BackgroundPulls(settings)
+        pool = ModelPool(settings, pulls=pulls)
         app.state.settings = settings
         app.state.db = db
         app.state.pool = pool

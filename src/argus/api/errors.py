@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from argus.errors import ArgusError, RateLimited, Unauthorized
+from argus.errors import ArgusError, ModelDownloading, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ async def _argus_error(_: Request, exc: Exception) -> JSONResponse:
     if exc.status >= 500:
         log.error("%s: %s", exc.code, exc.message)
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | ModelDownloading):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"

@@ -39,6 +39,9 @@ console = Console()
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default ARGUS_HOST or 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (default ARGUS_PORT or 8000)."),
+    pull: list[str] = typer.Option(
+        [], "--pull", help="Pull (or convert) this model before serving; repeatable."
+    ),
 ) -> None:
     """Run the HTTP server on the configured host and port."""
     import uvicorn
@@ -49,6 +52,8 @@ def serve(
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     if overrides:
         settings = settings.model_copy(update=overrides)
+    for name in pull:
+        _pull_before_serving(name, settings)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
@@ -59,6 +64,26 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.lower(),
     )
+
+
+def _pull_before_serving(name: str, settings: Settings) -> None:
+    from argus.errors import ArgusError
+    from argus.models import hub
+    from argus.models.convert.install import converted_specs, install_converted
+
+    console.print(f"pulling {name} ...")
+    try:
+        if name in {s.name for s in converted_specs()}:
+            [result] = install_converted(settings, [name])
+            if not result.ok:
+                console.print(f"[red]{name} not installed[/red]: {result.detail}")
+                raise typer.Exit(2)
+        else:
+            hub.pull(name, settings)
+    except ArgusError as exc:
+        console.print(f"[red]error[/red] ({exc.code}): {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]ready[/green] {name}")
 
 
 @app.command()

@@ -69,6 +69,12 @@ class ModelSettings(BaseModel):
     preload: list[str] = Field(
         default_factory=list, description="Models loaded at start-up and never unloaded."
     )
+    pull_on_first_use: bool = Field(
+        True,
+        description="The server pulls a hub model a request needs in the background (the "
+        "request is told to retry); off, or with ARGUS_OFFLINE=1, it answers 409 naming "
+        "`argus models pull NAME`.",
+    )
     ttl_s: float = Field(
         900.0, description="Unload a model not used for this long (0 keeps models loaded)."
     )

@@ -3,7 +3,9 @@
 The pool is the only owner of loaded models. ``get(name)`` returns a loaded model (loading it at
 most once even under concurrent requests); idle models are unloaded after ``ttl_s``, and when the
 estimated memory of loaded models exceeds the budget the least recently used non-preloaded ones go
-first.
+first. Given :class:`BackgroundPulls` (the server's pool, when not offline), a hub model that is not
+on disk is pulled in the background on first use and the caller gets
+:class:`~argus.errors.ModelDownloading` until it is there.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argus.config import Settings
-from argus.errors import ModelNotInstalled
+from argus.errors import ModelDownloading, ModelNotInstalled
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
-from argus.models.catalog import Catalog, ModelSpec
+from argus.models.catalog import Catalog, HubSource, ModelSpec
+
+if TYPE_CHECKING:
+    from argus.models.hub.background import BackgroundPulls
 
 AnyModel = InferenceModel[Any, Any]
 
@@ -43,6 +48,7 @@ class ModelStatus:
     memory_mb: float
     idle_s: float | None
     pull_command: str | None
+    download: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -56,6 +62,7 @@ class ModelPool:
         *,
         session_factory: SessionFactory | None = None,
         clock: Callable[[], float] = time.monotonic,
+        pulls: BackgroundPulls | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = catalog or Catalog(settings.models_dir, converted_dir=settings.converted_dir)
@@ -64,6 +71,7 @@ class ModelPool:
         self._models: dict[str, AnyModel] = {}
         self._lock = threading.Lock()
         self._preload = set(settings.models.preload)
+        self.pulls = pulls
 
     def model(self, name: str) -> AnyModel:
         """The (possibly not yet loaded) model object for ``name``."""
@@ -74,6 +82,9 @@ class ModelPool:
             spec = self.catalog.get(name)
             files = self.catalog.resolve(spec)
             if files is None:
+                if self.pulls is not None and isinstance(spec.source, HubSource):
+                    state = self.pulls.start(spec.name)  # no-op while one runs
+                    raise ModelDownloading(spec.name, state.percent)
                 raise ModelNotInstalled(name, spec.pull_command)
             ctx = ModelContext(files, self.settings.runtime, self._session_factory)
             created = model_class(spec)(spec, ctx)
@@ -139,9 +150,14 @@ class ModelPool:
                     memory_mb=spec.memory_mb,
                     idle_s=round(now - m.last_used, 1) if m is not None and loaded else None,
                     pull_command=None if installed else spec.pull_command,
+                    download=self._download(spec.name),
                 )
             )
         return out
+
+    def _download(self, name: str) -> dict[str, Any] | None:
+        state = self.pulls.get(name) if self.pulls is not None else None
+        return state.view() if state is not None else None
 
     def close(self) -> None:
         with self._lock:

@@ -13,10 +13,8 @@ thread (403 when offline, 409 while that model is already being pulled) and ``GE
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -25,8 +23,11 @@ from argus.api.deps import Admin, AppSettings, Db, Pool
 from argus.api.routes import admin_page
 from argus.api.routes import stats as seed_stats
 from argus.api.schemas.jobs import JobSummary
+from argus.config import Settings
 from argus.errors import ArgusError, NotFound
 from argus.models import hub
+from argus.models.hub.background import BackgroundPulls
+from argus.models.pool import ModelPool
 from argus.store import cache, request_log
 from argus.store import jobs as job_store
 
@@ -134,45 +135,15 @@ class PullInProgress(ArgusError):
     status = 409
 
 
-@dataclass
-class PullState:
-    """One pull's progress, as ``GET /models/{name}/pull`` shows it."""
-
-    model: str
-    status: str = "running"  # running, completed, failed
-    files: dict[str, dict[str, int | None]] = field(default_factory=dict)
-    error: str | None = None
-    started_at: float = field(default_factory=time.time)
-    finished_at: float | None = None
-
-    def view(self) -> dict[str, Any]:
-        done = sum(f["done"] or 0 for f in self.files.values())
-        sizes = [f["total"] for f in self.files.values()]
-        total = sum(s or 0 for s in sizes) if sizes and None not in sizes else None
-        return {**asdict(self), "bytes_done": done, "bytes_total": total}
-
-
-def _pulls(request: Request) -> dict[str, PullState]:
+def _pulls(request: Request, pool: ModelPool, settings: Settings) -> BackgroundPulls:
+    """The pool's background pulls (shared with first-use pulls), else this app's own."""
+    if pool.pulls is not None:
+        return pool.pulls
     state = request.app.state
     if not hasattr(state, "admin_pulls"):
-        state.admin_pulls = {}
-    pulls: dict[str, PullState] = state.admin_pulls
+        state.admin_pulls = BackgroundPulls(settings)
+    pulls: BackgroundPulls = state.admin_pulls
     return pulls
-
-
-def _run_pull(state: PullState, settings: AppSettings, lock: threading.Lock) -> None:
-    def progress(path: str, done: int, total: int | None) -> None:
-        with lock:
-            state.files[path] = {"done": done, "total": total}
-
-    try:
-        hub.pull(state.model, settings, progress=progress)
-    except Exception as exc:  # reported to the page; the thread must not die silently
-        state.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        state.status = "failed"
-    else:
-        state.status = "completed"
-    state.finished_at = time.time()
 
 
 @api.post("/models/{name:path}/pull", status_code=202, summary="Start pulling a model")
@@ -181,22 +152,18 @@ async def start_pull(
 ) -> Any:
     spec = pool.catalog.get(name)  # UnknownModel -> 404
     hub.refuse_if_offline(settings)  # DownloadsDisabled -> 403 with the reason
-    pulls = _pulls(request)
+    pulls = _pulls(request, pool, settings)
     current = pulls.get(spec.name)
     if current is not None and current.status == "running":
         raise PullInProgress(f"Model '{spec.name}' is already being pulled.")
-    state = PullState(spec.name)
-    pulls[spec.name] = state
-    worker = threading.Thread(
-        target=_run_pull, args=(state, settings, threading.Lock()), daemon=True, name="pull"
-    )
-    worker.start()
-    return state.view()
+    return pulls.start(spec.name).view()
 
 
 @api.get("/models/{name:path}/pull", summary="A pull's progress")
-async def pull_progress(name: str, request: Request, _: Admin) -> Any:
-    state = _pulls(request).get(name)
+async def pull_progress(
+    name: str, request: Request, pool: Pool, settings: AppSettings, _: Admin
+) -> Any:
+    state = _pulls(request, pool, settings).get(name)
     if state is None:
         raise NotFound(f"No pull of '{name}' was started since the server started.")
     return state.view()

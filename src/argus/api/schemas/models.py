@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 
@@ -17,6 +19,11 @@ class ModelInfo(BaseModel):
     memory_mb: float = Field(description="Estimated memory when loaded.")
     idle_s: float | None = Field(description="Seconds since last use, when loaded.")
     pull_command: str | None = Field(description="How to install it, when it is not installed.")
+    download: dict[str, Any] | None = Field(
+        None,
+        description="A background pull since the server started: status (running, completed, "
+        "failed), percent, bytes_done, bytes_total, error.",
+    )
 
 
 class ModelList(BaseModel):

@@ -86,7 +86,8 @@ def hub_errors(repo_id: str, revision: str | None, endpoint: str | None) -> Iter
         cause = exc.__cause__ or exc
         raise DownloadFailed(
             f"Could not download '{repo_id}' from {where}: {type(cause).__name__}: "
-            f"{_first_line(cause)}",
+            f"{_first_line(cause)}"
+            " (a mirror: set ARGUS_MODELS__HUB_ENDPOINT or HF_ENDPOINT)",
             repo_id=repo_id,
         ) from exc
     except hf.EntryNotFoundError as exc:
@@ -96,13 +97,15 @@ def hub_errors(repo_id: str, revision: str | None, endpoint: str | None) -> Iter
     except hf.HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         raise DownloadFailed(
-            f"{where} answered HTTP {status} for '{repo_id}': {_first_line(exc)}",
+            f"{where} answered HTTP {status} for '{repo_id}': {_first_line(exc)}"
+            " (a mirror: set ARGUS_MODELS__HUB_ENDPOINT or HF_ENDPOINT)",
             repo_id=repo_id,
         ) from exc
     except Exception as exc:  # network errors of whichever HTTP client huggingface_hub uses
         raise DownloadFailed(
             f"Downloading '{repo_id}' from {where} failed: {type(exc).__name__}: "
-            f"{_first_line(exc)}",
+            f"{_first_line(exc)}"
+            " (a mirror: set ARGUS_MODELS__HUB_ENDPOINT or HF_ENDPOINT)",
             repo_id=repo_id,
         ) from exc
 
