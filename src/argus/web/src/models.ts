@@ -3,7 +3,7 @@ import { $, ApiError, api, cell, sleep } from "./api";
 
 interface ModelInfo {
   name: string; task: string; license: string; builtin: boolean; installed: boolean; loaded: boolean;
-  providers: string[]; memory_mb: number; pull_command: string | null;
+  providers: string[]; memory_mb: number; pull_command: string | null; download: Pull | null;
 }
 interface Pull { status: string; bytes_done: number; bytes_total: number | null; error: string | null }
 
@@ -45,7 +45,12 @@ export async function loadModels(): Promise<void> {
     cell(row, `${m.memory_mb.toFixed(0)} MB`);
     cell(row, m.license);
     const action = cell(row, m.builtin ? "built-in" : "");
-    if (!m.installed) {
+    if (!m.installed && m.download?.status === "running") {
+      // a pull started by a request's first use of the model (or by this page earlier)
+      void follow(m.name, action);
+    } else if (!m.installed && m.builtin) {
+      action.textContent = `not installed: ${m.pull_command ?? ""}`;
+    } else if (!m.installed) {
       const button = document.createElement("button");
       button.textContent = "Pull";
       button.className = "secondary";
