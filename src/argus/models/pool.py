@@ -83,8 +83,8 @@ class ModelPool:
             files = self.catalog.resolve(spec)
             if files is None:
                 if self.pulls is not None and isinstance(spec.source, HubSource):
-                    state = self.pulls.start(spec.name)  # no-op while one runs
-                    raise ModelDownloading(spec.name, state.percent)
+                    self.pulls.start(spec.name)  # no-op while one runs
+                    raise ModelDownloading(spec.name, self.pulls.percent(spec.name))
                 raise ModelNotInstalled(name, spec.pull_command)
             ctx = ModelContext(files, self.settings.runtime, self._session_factory)
             created = model_class(spec)(spec, ctx)
@@ -156,8 +156,7 @@ class ModelPool:
         return out
 
     def _download(self, name: str) -> dict[str, Any] | None:
-        state = self.pulls.get(name) if self.pulls is not None else None
-        return state.view() if state is not None else None
+        return self.pulls.view(name) if self.pulls is not None else None
 
     def close(self) -> None:
         with self._lock:

@@ -156,17 +156,18 @@ async def start_pull(
     current = pulls.get(spec.name)
     if current is not None and current.status == "running":
         raise PullInProgress(f"Model '{spec.name}' is already being pulled.")
-    return pulls.start(spec.name).view()
+    pulls.start(spec.name)
+    return pulls.view(spec.name)
 
 
 @api.get("/models/{name:path}/pull", summary="A pull's progress")
 async def pull_progress(
     name: str, request: Request, pool: Pool, settings: AppSettings, _: Admin
 ) -> Any:
-    state = _pulls(request, pool, settings).get(name)
-    if state is None:
+    view = _pulls(request, pool, settings).view(name)
+    if view is None:
         raise NotFound(f"No pull of '{name}' was started since the server started.")
-    return state.view()
+    return view
 
 
 #: What ``create_app`` includes: this API and the page.

@@ -65,9 +65,16 @@ class BackgroundPulls:
         with self._lock:
             return self._states.get(name)
 
-    def states(self) -> dict[str, PullState]:
+    def view(self, name: str) -> dict[str, Any] | None:
+        """:meth:`PullState.view` of ``name``'s pull, taken while no progress is written."""
         with self._lock:
-            return dict(self._states)
+            state = self._states.get(name)
+            return state.view() if state is not None else None
+
+    def percent(self, name: str) -> int | None:
+        with self._lock:
+            state = self._states.get(name)
+            return state.percent if state is not None else None
 
     def start(self, name: str) -> PullState:
         """The running pull of ``name``, or a new one started in a daemon thread.
@@ -90,11 +97,12 @@ class BackgroundPulls:
                 state.files[path] = {"done": done, "total": total}
 
         progress_fn: Progress = progress
+        error: str | None = None
         try:
             self._pull(state.model, self.settings, progress=progress_fn)
         except Exception as exc:  # reported to the next request and the admin page
-            state.error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-            state.status = "failed"
-        else:
-            state.status = "completed"
-        state.finished_at = time.time()
+            error = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        with self._lock:
+            state.error = error
+            state.status = "failed" if error is not None else "completed"
+            state.finished_at = time.time()
