@@ -109,3 +109,10 @@ def centred(vector: Float32Array, model: str) -> Float32Array:
 def seed_feature(vector: Float32Array, model: str) -> Float32Array:
     """A native unit feature of ``model`` in seed 004's space: centred, then embedded."""
     return embed(centred(vector, model))
+
+
+def seed_space_ready(model: str) -> None:
+    """Read ``model``'s mean and build the rotation now (a few milliseconds, once), so that
+    no request pays for it."""
+    population_mean(model)
+    hadamard(SEED_DIM)

@@ -44,7 +44,7 @@ from argus.pipelines.faces import (
     cosine_similarity,
 )
 from argus.pipelines.galleries import GalleryService
-from argus.pipelines.seed_features import seed_feature
+from argus.pipelines.seed_features import seed_feature, seed_space_ready
 from argus.pipelines.vector_index import IndexRegistry
 
 _started: ContextVar[float | None] = ContextVar("argus_face_started", default=None)
@@ -96,6 +96,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.faces,
     )
     await service.rebuild_all()
+    await asyncio.to_thread(seed_space_ready, settings.faces.model)
     app.state.faces = pipeline
     app.state.galleries = service
     yield
@@ -159,7 +160,7 @@ async def extract_feature(
     return {
         "success": True,
         "message": message,
-        "feature": [float(v) for v in vector],
+        "feature": vector,
         "feature_dim": len(vector),
         "quality_passed": passed,
         "processing_time": _elapsed(),
