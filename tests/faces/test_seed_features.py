@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from argus.api.app import create_app
 from argus.config import Settings
 from argus.errors import InvalidInput
+from argus.models.faces_dlib import HogFaceDetector
+from argus.models.pool import ModelPool
 from argus.pipelines.seed_features import (
     SEED_DIM,
     centred,
@@ -79,17 +81,19 @@ def test_a_model_without_a_mean_is_only_embedded() -> None:
     assert float(a @ b) == pytest.approx(float(v[0] @ v[1]), abs=1e-5)
 
 
-def faces_of(photo: RGB) -> list[RGB]:
-    """A crop around every face dlib's HOG finds in ``photo`` (full size)."""
-    import dlib
-
-    boxes = dlib.get_frontal_face_detector()(photo, 0)
+def faces_of(pool: ModelPool, photo: RGB) -> list[RGB]:
+    """A crop around every face dlib's HOG finds in ``photo`` (full size, no upsampling)."""
+    detector = pool.get("dlib-hog-face")
+    assert isinstance(detector, HogFaceDetector)
+    found = detector.detect([photo], upsample=0, max_side=None)
     crops = []
-    for r in boxes:
-        side = max(r.width(), r.height())
-        cx, cy = (r.left() + r.right()) // 2, (r.top() + r.bottom()) // 2
-        y1, x1 = max(0, cy - side * 3 // 2), max(0, cx - side * 3 // 2)
-        crops.append(np.ascontiguousarray(photo[y1 : cy + side * 3 // 2, x1 : cx + side * 3 // 2]))
+    for x1, y1, x2, y2 in found[0].xyxy.round().astype(int):
+        side = max(x2 - x1, y2 - y1)
+        cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
+        top, left = max(0, cy - side * 3 // 2), max(0, cx - side * 3 // 2)
+        crops.append(
+            np.ascontiguousarray(photo[top : cy + side * 3 // 2, left : cx + side * 3 // 2])
+        )
     return crops
 
 
@@ -104,7 +108,7 @@ def test_different_women_in_group_photos_are_not_one_person_at_the_seeds_07(
     features = []
     with TestClient(create_app(settings)) as c:
         for photo in face_api_photos:
-            for crop in faces_of(photo):
+            for crop in faces_of(c.app.state.pool, photo):
                 resp = c.post(
                     "/api/extract_feature",
                     files={"image": ("f.jpg", encode_image(crop), "image/jpeg")},
