@@ -21,6 +21,7 @@ from argus.models.catalog import (
     Catalog,
     ModelSpec,
     PackageSource,
+    file_path,
     model_dir_name,
 )
 from argus.models.hub.integrity import sha256_file
@@ -104,7 +105,7 @@ def verify(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN)
         return VerifyReport(name, builtin, root, (), problems_found=(reason,))
     checks = []
     for f in spec.files:
-        path = root / f.path
+        path = file_path(root, f) or root / f.path
         present = path.is_file()
         actual = sha256_file(path) if present and f.sha256 else None
         checks.append(FileCheck(f.key, path, present, f.sha256, actual))
