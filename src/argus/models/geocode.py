@@ -121,7 +121,7 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
     Every point of the batch is checked first; one invalid point (outside ±90/±180, NaN,
     infinite, not a pair of numbers) makes the whole call raise :class:`InvalidInput`. There is
     no distance cap: a point in the ocean gets the nearest place and a large ``distance_km``.
-    Loading parses both files and builds the trees in about 2.5 s here.
+    Loading parses both files and builds the trees in about 2 s here.
     """
 
     _tree: Any = None
@@ -243,7 +243,7 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
             km,
             geoname_id=int(t.geoname_id[town]),
             population=int(t.population[town]),
-            name_zh=t.name_zh[town],
+            name_zh=t.name_zh(town),
             row=row,
         )
 
@@ -305,6 +305,6 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
             return 0, 0, 0
         t = self._towns
         mine = [i for i, cc in enumerate(t.country_code) if cc == country_code]
-        with_zh = sum(1 for i in mine if t.name_zh[i])
+        with_zh = sum(1 for i in mine if t.zh_candidates[i])
         big = int(np.count_nonzero(t.population[mine] >= 100_000)) if mine else 0
         return len(mine), with_zh, big

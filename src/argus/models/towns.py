@@ -16,10 +16,11 @@ first one to simplified (``聖荷西`` becomes ``圣荷西``).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -47,11 +48,19 @@ class Towns:
     geoname_id: npt.NDArray[np.int64]
     population: npt.NDArray[np.int64]
     name: list[str]
-    name_zh: list[str | None]
+    zh_candidates: list[tuple[str, ...]]
     country_code: list[str]
+    _zh: dict[int, str | None] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.name)
+
+    def name_zh(self, i: int) -> str | None:
+        """Place ``i``'s Chinese name (:func:`chinese_name`, chosen on first use: the script
+        conversion is too slow to run for every place at load time)."""
+        if i not in self._zh:
+            self._zh[i] = chinese_name(self.zh_candidates[i]) if self.zh_candidates[i] else None
+        return self._zh[i]
 
 
 class Converter(Protocol):
@@ -60,6 +69,7 @@ class Converter(Protocol):
     def convert(self, text: str) -> str: ...
 
 
+@functools.cache
 def to_simplified() -> Converter:
     """A traditional -> simplified Chinese converter (``opencc-python-reimplemented``)."""
     from opencc import OpenCC  # type: ignore[import-untyped]
@@ -109,21 +119,25 @@ def _parts(
     from scipy.spatial import cKDTree
 
     reach = reach_km(population)
-    tree = cKDTree(xyz)
-    drop = np.zeros(len(names), np.bool_)
     radius = _chord(max(SECTION_RADIUS_KM, QUARTER_DEPTH * REACH_MAX_KM))
-    for i, near in enumerate(tree.query_ball_point(xyz, radius)):
-        for j in near:
-            if j == i or population[j] <= population[i]:
-                continue
-            km = 6371.0088 * 2 * np.arcsin(min(1.0, float(np.linalg.norm(xyz[i] - xyz[j])) / 2))
-            section = names[i].startswith(names[j] + " ") and km <= SECTION_RADIUS_KM
-            quarter = (
-                population[j] >= QUARTER_RATIO * population[i] and km < QUARTER_DEPTH * reach[j]
-            )
-            if section or quarter:
-                drop[i] = True
-                break
+    pairs = cKDTree(xyz).query_pairs(radius, output_type="ndarray")
+    drop = np.zeros(len(names), np.bool_)
+    if not len(pairs):
+        return drop
+    # Each pair as (smaller, larger) by population; equal populations drop neither.
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = population[a] > population[b]
+    small, big = np.where(swap, b, a), np.where(swap, a, b)
+    bigger = population[big] > population[small]
+    half_chord = np.clip(np.linalg.norm(xyz[small] - xyz[big], axis=1) / 2, 0.0, 1.0)
+    km = 2 * 6371.0088 * np.arcsin(half_chord)
+    quarter = bigger & (population[big] >= QUARTER_RATIO * population[small])
+    quarter &= km < QUARTER_DEPTH * reach[big]
+    drop[small[quarter]] = True
+    near = bigger & (km <= SECTION_RADIUS_KM)
+    for i, j in zip(small[near], big[near], strict=True):
+        if not drop[i] and names[i].startswith(names[j] + " "):
+            drop[i] = True
     return drop
 
 
@@ -140,7 +154,6 @@ def load_towns(path: Path) -> Towns:
     population = np.array([int(r["population"]) for r in rows], np.int64)
     names = [str(r["name"]) for r in rows]
     keep = ~_parts(names, population, unit_vectors(lat, lon))
-    converter = to_simplified()
     kept = np.flatnonzero(keep)
     return Towns(
         lat=lat[kept],
@@ -148,6 +161,8 @@ def load_towns(path: Path) -> Towns:
         geoname_id=np.array([int(rows[i]["geonameid"]) for i in kept], np.int64),
         population=population[kept],
         name=[names[i] for i in kept],
-        name_zh=[chinese_name(rows[i].get("alternatenames") or (), converter) for i in kept],
+        zh_candidates=[
+            tuple(n for n in rows[i].get("alternatenames") or () if _CJK.match(n)) for i in kept
+        ],
         country_code=[str(rows[i]["countrycode"]) for i in kept],
     )
