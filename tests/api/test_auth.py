@@ -175,3 +175,20 @@ def test_first_run_sets_the_password_once_and_a_restart_keeps_it(
         login = {"username": "admin", "password": "long enough"}
         assert c.post("/api/v1/auth/login", json=login).status_code == 200
     assert not any("No admin password" in r.message for r in caplog.records)
+
+
+def test_two_server_processes_on_one_data_dir_take_one_first_run_password(
+    settings: Settings,
+) -> None:
+    """Each process prints its own token; the first set-up wins and the other process follows."""
+    from argus.auth.first_run import AdminPassword, AlreadySet
+    from argus.auth.passwords import verify_password
+
+    bare = settings.model_copy(update={"auth": AuthSettings()})
+    one, two = AdminPassword(bare), AdminPassword(bare)
+    assert one.setup_token and two.setup_token and one.setup_token != two.setup_token
+    one.set(one.setup_token, "first password")
+    assert two.setup_needed is False
+    with pytest.raises(AlreadySet):
+        two.set("any", "second password")
+    assert two.hash is not None and verify_password("first password", two.hash)

@@ -5,8 +5,10 @@ hash kept in ``<data_dir>/admin-password-hash`` by a first run. With neither, :c
 makes a random one-time set-up token at start-up; the server's log prints it as a link to
 ``/admin#setup=<token>`` and the admin page offers a "set the password" form that takes it. The
 token lives only in this process's memory (a restart prints a new one), is compared in constant
-time, and is spent by the first successful set-up; after that it is refused. A hash from the
-environment always wins over the file, so ``argus admin set-password`` keeps working as before.
+time, and is spent by the first successful set-up; after that it is refused. Several server
+processes on one data dir each print a token; the first set-up creates the file (exclusively)
+and the others read it. A hash from the environment always wins over the file, so ``argus admin
+set-password`` keeps working as before.
 """
 
 from __future__ import annotations
@@ -36,22 +38,29 @@ class AdminPassword:
         configured = settings.auth.admin_password_hash
         self.path: Path = settings.data_dir / HASH_FILE
         self._hash: str | None = configured.get_secret_value() if configured else None
+        self._refresh()
+        self.setup_token: str | None = None if self._hash else secrets.token_urlsafe(18)
+
+    def _refresh(self) -> None:
+        """Pick up a password another server process (same data dir) set meanwhile."""
         if self._hash is None and self.path.is_file():
             self._hash = self.path.read_text().strip() or None
-        self.setup_token: str | None = None if self._hash else secrets.token_urlsafe(18)
+            if self._hash is not None:
+                self.setup_token = None
 
     @property
     def hash(self) -> str | None:
         """The bcrypt hash logins are checked against; None until a password exists."""
+        self._refresh()
         return self._hash
 
     @property
     def setup_needed(self) -> bool:
-        return self._hash is None
+        return self.hash is None
 
     def check_token(self, token: str) -> None:
         """Raise unless ``token`` is the live set-up token (AlreadySet, Forbidden)."""
-        if self._hash is not None or self.setup_token is None:
+        if self.hash is not None or self.setup_token is None:
             raise AlreadySet("The admin password is already set: sign in with it.")
         if not secrets.compare_digest(token.encode(), self.setup_token.encode()):
             raise Forbidden(
@@ -65,7 +74,11 @@ class AdminPassword:
         hashed = hash_password(password)
         self.check_token(token)  # nobody else finished a set-up meanwhile
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:  # O_EXCL: of several server processes sharing the data dir, one set-up wins
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            self._refresh()
+            raise AlreadySet("The admin password is already set: sign in with it.") from None
         with os.fdopen(fd, "w") as f:
             f.write(hashed + "\n")
         self._hash = hashed
