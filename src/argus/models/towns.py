@@ -7,11 +7,10 @@ one. GeoNames lists city sections (``Paris 15 Vaugirard``, ``Paris 10e Arrondiss
 of their own, and quarters (``Porte Saint-Martin``) too: a place whose name is a more populous
 place's name plus more words, within :data:`SECTION_RADIUS_KM` of it, or one in the inner quarter
 of the reach (:func:`reach_km`) of a place five times its size, is dropped, so a point in Paris
-answers Paris. Chinese names come
-from the alternate names made only of CJK ideographs; GeoNames does not tag their language, so
-Japanese kanji and traditional forms appear among them: the choice prefers a name already in
-simplified characters (``opencc`` round trip), drops a trailing 市, and otherwise converts the
-first one to simplified (``聖荷西`` becomes ``圣荷西``).
+answers Paris. Chinese names come from the alternate names made only of CJK ideographs; GeoNames
+does not tag their language, so Japanese kanji and traditional forms appear among them: the
+choice prefers a name already in simplified characters (``opencc`` round trip), drops a trailing
+市, and otherwise converts the first one to simplified (``聖荷西`` becomes ``圣荷西``).
 """
 
 from __future__ import annotations
