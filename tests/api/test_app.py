@@ -40,6 +40,25 @@ def test_docs_page_and_openapi_describe_the_models_route(client: TestClient) -> 
     assert "/api/v1/models" in client.get("/openapi.json").json()["paths"]
 
 
+def test_the_api_pages_use_the_bundled_assets_when_built(client: TestClient) -> None:
+    from argus.api.routes.admin_page import DIST_DIR
+
+    if not (DIST_DIR / "redoc.standalone.js").is_file():
+        pytest.skip("the page bundle is not built (make web)")
+    for page, asset, kind in [
+        ("/docs", "swagger-ui-bundle.js", "text/javascript"),
+        ("/docs", "swagger-ui.css", "text/css"),
+        ("/redoc", "redoc.standalone.js", "text/javascript"),
+    ]:
+        html = client.get(page)
+        assert f'"/docs/assets/{asset}"' in html.text
+        assert "default-src 'self'" in html.headers["Content-Security-Policy"]
+        served = client.get(f"/docs/assets/{asset}")
+        assert served.status_code == 200 and served.headers["content-type"].startswith(kind)
+    assert client.get("/docs/assets/admin.js").status_code == 404  # only the pages' own files
+    assert client.get("/docs/assets/..%2Fsecret").status_code == 404
+
+
 def test_models_route_lists_every_builtin_as_installed_and_not_loaded(
     client: TestClient,
 ) -> None:

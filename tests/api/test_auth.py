@@ -143,3 +143,52 @@ def test_set_password_prints_a_hash_that_logs_in(settings: Settings) -> None:
     with TestClient(create_app(configured)) as c:
         ok = c.post("/api/v1/auth/login", json={"username": "admin", "password": "s3cret!"})
         assert ok.status_code == 200
+
+
+def test_first_run_sets_the_password_once_and_a_restart_keeps_it(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No password configured: the log gives a set-up token; the first set-up with it works,
+    is kept in the data dir (owner-only), and the next server start needs no set-up."""
+    bare = settings.model_copy(update={"auth": AuthSettings()})
+    with caplog.at_level("WARNING"), TestClient(create_app(bare)) as c:
+        assert c.get("/api/v1/auth/setup").json() == {"needed": True, "username": "admin"}
+        (line,) = [r.getMessage() for r in caplog.records if "No admin password" in r.message]
+        token = line.split("#setup=")[1].split()[0]
+        refused = c.post("/api/v1/auth/login", json={"username": "admin", "password": "x"})
+        assert refused.status_code == 401
+        wrong = c.post("/api/v1/auth/setup", json={"token": "guess", "password": "long enough"})
+        assert (wrong.status_code, wrong.json()["error"]["code"]) == (403, "forbidden")
+        short = c.post("/api/v1/auth/setup", json={"token": token, "password": "short"})
+        assert short.status_code == 422
+        done = c.post("/api/v1/auth/setup", json={"token": token, "password": "long enough"})
+        assert done.status_code == 200, done.text
+        auth = {"Authorization": f"Bearer {done.json()['access_token']}"}
+        assert c.get("/api/v1/keys", headers=auth).status_code == 200
+        again = c.post("/api/v1/auth/setup", json={"token": token, "password": "other one!"})
+        assert again.status_code == 409
+    stored = bare.data_dir / "admin-password-hash"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    caplog.clear()
+    with caplog.at_level("WARNING"), TestClient(create_app(bare)) as c:
+        assert c.get("/api/v1/auth/setup").json()["needed"] is False
+        login = {"username": "admin", "password": "long enough"}
+        assert c.post("/api/v1/auth/login", json=login).status_code == 200
+    assert not any("No admin password" in r.message for r in caplog.records)
+
+
+def test_two_server_processes_on_one_data_dir_take_one_first_run_password(
+    settings: Settings,
+) -> None:
+    """Each process prints its own token; the first set-up wins and the other process follows."""
+    from argus.auth.first_run import AdminPassword, AlreadySet
+    from argus.auth.passwords import verify_password
+
+    bare = settings.model_copy(update={"auth": AuthSettings()})
+    one, two = AdminPassword(bare), AdminPassword(bare)
+    assert one.setup_token and two.setup_token and one.setup_token != two.setup_token
+    one.set(one.setup_token, "first password")
+    assert two.setup_needed is False
+    with pytest.raises(AlreadySet):
+        two.set("any", "second password")
+    assert two.hash is not None and verify_password("first password", two.hash)

@@ -102,3 +102,25 @@ def test_the_request_timing_breakdown_counts_database_time(client: TestClient) -
     ms = client.portal.call(one_request)
     assert set(ms) == {"store"}
     assert ms["store"] > 0
+
+
+def test_routes_of_nested_routers_are_named_with_their_prefix(client: TestClient) -> None:
+    """The stats routes live in a router included into another: they show as the full
+    template in /metrics and the request log (the dashboard's latency table), not `/today`."""
+    import time
+
+    from argus.store import request_log
+
+    client.get("/api/v1/stats/today", headers={"Authorization": "Bearer e30.e30.bad"})
+    text = client.get("/metrics").text
+    assert 'route="/api/v1/stats/today",status="401"} 1.0' in text
+    assert 'route="/today"' not in text
+    db = client.app.state.db  # type: ignore[attr-defined]
+    routes: set[str] = set()
+    for _ in range(50):  # the row is written in the background after the response
+        rows = client.portal.call(lambda: request_log.recent(db, limit=10))  # type: ignore[union-attr]
+        routes = {r.route for r in rows}
+        if routes:
+            break
+        time.sleep(0.05)
+    assert routes == {"/api/v1/stats/today"}

@@ -87,6 +87,9 @@ def test_exif_gps_comes_back_as_the_nearest_city(client: TestClient, coffee: RGB
     data = classify(client, with_gps(coffee, 39.9042, 116.4074))["data"]
     location = data["location"]
     assert location["city"] == "Beijing"
+    assert location["name_zh"] == "北京"
     assert location["country_code"] == "CN"
     assert location["distance_km"] < 5
+    assert location["population"] > 10_000_000
+    assert location["geoname_id"] == 1816670  # GeoNames' Beijing
     assert data["local_inference_result"]["camera"] == "Apple iPhone 13 mini"

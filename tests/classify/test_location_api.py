@@ -28,6 +28,37 @@ def test_the_nearest_city_to_tiananmen_is_beijing(client: TestClient) -> None:
     assert city["country_code"] == "CN"
     assert city["distance_km"] < 2
     assert {"id", "geoname_id", "name_zh", "ascii_name", "population"} <= set(city)
+    assert (city["name_zh"], city["geoname_id"]) == ("北京", 1816670)
+    assert city["population"] > 10_000_000
+
+
+@pytest.mark.parametrize(
+    ("landmark", "point", "name", "name_zh"),
+    [
+        # The suburb across the Seine (Neuilly-sur-Seine, Boulogne) has a nearer centre.
+        ("Eiffel Tower", (48.8584, 2.2945), "Paris", "巴黎"),
+        # The nearest place of 1000+ people is Burbank, a neighbourhood inside San Jose.
+        ("San Jose City Hall", (37.3377, -121.8853), "San Jose", "圣荷西"),
+        ("Shinjuku station", (35.6896, 139.7006), "Tokyo", "东京"),
+    ],
+)
+def test_a_landmark_answers_the_city_a_person_names(
+    client: TestClient, landmark: str, point: tuple[float, float], name: str, name_zh: str
+) -> None:
+    params = {"latitude": point[0], "longitude": point[1]}
+    city = client.get("/api/v1/location/nearest-city", params=params).json()
+    assert (city["name"], city["name_zh"]) == (name, name_zh), landmark
+    assert city["population"] > 900_000
+    assert city["id"] == city["geoname_id"]
+
+
+def test_far_from_any_town_the_nearest_place_answers(client: TestClient) -> None:
+    """Mid-Pacific: no populous place within reach; the nearest village, with no GeoNames data."""
+    params = {"latitude": 0.0, "longitude": -140.0}
+    city = client.get("/api/v1/location/nearest-city", params=params).json()
+    assert city["country_code"] == "PF"
+    assert city["distance_km"] > 500
+    assert city["population"] is None and city["geoname_id"] is None
 
 
 def test_nearby_cities_come_nearest_first_within_the_limit(client: TestClient) -> None:
@@ -35,6 +66,9 @@ def test_nearby_cities_come_nearest_first_within_the_limit(client: TestClient) -
     cities = client.get("/api/v1/location/nearby-cities", params=params).json()
     assert len(cities) == 5
     assert cities[0]["name"] == "Paris"
+    # Towns, not Paris's own arrondissements or quarters
+    assert all(not c["name"].startswith("Paris ") for c in cities)
+    assert all(c["population"] >= 15_000 for c in cities)
     distances = [c["distance_km"] for c in cities]
     assert distances == sorted(distances)
     close = client.get(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -43,3 +46,20 @@ def test_an_empty_index_answers_nothing_and_a_stale_one_is_dropped(kind: str) ->
     assert [hit[1] for hit in registry.search(1, v[1], 5)] == ["ann"]
     registry.added(1, 5, [(9, "cy", v[2])])  # another process changed it meanwhile
     assert not registry.fresh(1, 5) and registry.size(1) == 0
+
+
+def test_faiss_start_up_prints_no_info_lines_that_read_like_errors() -> None:
+    """faiss's loader logs at INFO each CPU build it could not load ("ModuleNotFoundError");
+    at a server's INFO level those lines must not appear, and the index still works."""
+    script = (
+        "import logging; logging.basicConfig(level='INFO'); "
+        "from argus.pipelines.vector_index import FaissIndex, IndexRegistry; "
+        "IndexRegistry('faiss'); FaissIndex(4); print('ready')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ready"
+    assert "faiss" not in done.stderr, done.stderr
+    assert "Could not load library" not in done.stderr

@@ -85,6 +85,12 @@ def test_an_openai_answer_is_used_cached_and_its_cost_recorded(
         assert figures["llm_input_tokens"] == 1000
         assert figures["llm_cost_usd"] == pytest.approx(0.0024)
         assert figures["by_method"] == {"llm": 1, "cache": 1}
+        efficiency = client.get(
+            "/api/v1/stats/cache-efficiency",
+            headers={"Authorization": f"Bearer {token.json()['access_token']}"},
+        ).json()["data"]
+        # One paid answer served once more from the cache: one call saved, at the seed's price.
+        assert (efficiency["paid_times_saved"], efficiency["cost_saved"]) == (1, 0.01)
 
 
 def test_anthropic_json_in_prose_is_understood(

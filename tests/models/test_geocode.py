@@ -13,6 +13,7 @@ from argus.config import Settings
 from argus.errors import InvalidInput
 from argus.models.geocode import OfflineGeocoder, Place, haversine_km
 from argus.models.pool import ModelPool
+from argus.models.towns import chinese_name, reach_km
 
 
 @pytest.fixture
@@ -97,3 +98,44 @@ def test_an_empty_batch_gives_an_empty_list(geocoder: OfflineGeocoder) -> None:
     geocoder.unload()
     assert geocoder.predict([]) == []
     assert geocoder.loaded
+
+
+def test_a_populous_place_wins_over_a_nearer_small_one(geocoder: OfflineGeocoder) -> None:
+    """The Eiffel Tower is 4 km from Paris's GeoNames centre; smaller places' centres are nearer,
+    and the nearest row of the 1000+ file is not Paris."""
+    eiffel = (48.8584, 2.2945)
+    (place,) = geocoder.predict([eiffel])
+    assert (place.city, place.name_zh, place.geoname_id) == ("Paris", "巴黎", 2988507)
+    assert place.population is not None and place.population > 2_000_000
+    nearest_name, nearest_km = nearest_by_brute_force(geocoder, *eiffel)
+    assert nearest_name != "Paris"
+    assert nearest_km < place.distance_km
+
+
+def test_in_a_suburb_centre_the_suburb_answers(geocoder: OfflineGeocoder) -> None:
+    """Versailles (85,000 people) is 17 km from Paris: its own centre answers Versailles."""
+    place = geocoder.locate(48.8049, 2.1204)
+    assert place.city == "Versailles"
+    assert place.admin1 == "Ile-de-France"
+
+
+def test_reach_grows_with_population_within_bounds() -> None:
+    reach = reach_km([0, 20_000, 2_138_551, 40_000_000])
+    assert reach[0] == reach[1] == 3.0
+    assert 20 < reach[2] < 25
+    assert reach[3] == 40.0
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["Paris", "Pari", "巴黎", "パリ", "파리"], "巴黎"),
+        (["東京", "东京", "東京都"], "东京"),  # the simplified one
+        (["罗马市", "羅馬"], "罗马"),  # trailing 市 dropped
+        (["聖荷西"], "圣荷西"),  # only a traditional one: converted
+        (["Andorra", "アンドラ"], None),
+        ([], None),
+    ],
+)
+def test_chinese_names_prefer_simplified_characters(names: list[str], expected: str | None) -> None:
+    assert chinese_name(names) == expected

@@ -27,6 +27,7 @@ from argus.models.ocr_postprocess import (
     order_quad,
     reading_order,
     rec_batch,
+    text_like,
 )
 from argus.models.pool import ModelPool
 from argus.vision.boxes import iou_matrix
@@ -156,6 +157,39 @@ def test_a_scanned_page_is_read_in_reading_order(ocr: PaddleOcr) -> None:
 @pytest.mark.slow
 def test_coffee_has_no_text(ocr: PaddleOcr, coffee: RGB) -> None:
     assert ocr.predict([coffee])[0].to_list() == []
+
+
+@pytest.mark.slow
+def test_a_cats_eyes_are_not_text(ocr: PaddleOcr, chelsea: RGB) -> None:
+    """The recogniser reads chelsea's eyes as "O" and "D" (0.54, 0.69): lone, unsure glyphs."""
+    assert ocr.predict([chelsea])[0].to_list() == []
+
+
+@pytest.mark.slow
+def test_a_clear_single_character_is_still_read(ocr: PaddleOcr) -> None:
+    white = np.full((200, 200, 3), 255, np.uint8)
+    image, boxes = render(white, [("7", (80, 60))], latin_font(64), fill=(0, 0, 0))
+    dets = ocr.predict([image])[0]
+    assert list(dets.data["text"]) == ["7"]
+    assert_read(dets, "7", boxes[0])  # where it was drawn
+    assert dets.scores[0] >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "expected"),
+    [
+        ("", 0.99, False),
+        ("   ", 0.99, False),
+        ("O", 0.54, False),  # chelsea's eye
+        ("D", 0.79, False),
+        ("7", 0.8, True),
+        ("中", 0.95, True),
+        ("OK", 0.51, True),
+        ("A 1", 0.5, True),
+    ],
+)
+def test_text_like_needs_two_glyphs_or_a_sure_one(text: str, score: float, expected: bool) -> None:
+    assert text_like(text, score) is expected
 
 
 @pytest.mark.slow

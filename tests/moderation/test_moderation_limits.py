@@ -85,10 +85,13 @@ def test_a_missing_file_field_is_fastapis_422(client: TestClient) -> None:
 def test_the_video_route_refuses_non_videos_and_oversized_videos(
     client: TestClient, tmp_path: Path, astronaut: RGB
 ) -> None:
+    """A non-video gets seed 001's answer: 200 `{"error": "file is not a video"}`, the reason
+    in a header of Argus's."""
     for data, name in ((b"", "empty.mp4"), (b"hello", "t.mp4"), (png(solid(RED)), "p.mp4")):
         resp = client.post("/api/video-classification", files=upload(data, name, "video/mp4"))
-        assert resp.status_code == 400, resp.text
-        assert resp.json()["detail"].startswith("file is not a video")
+        assert resp.status_code == 200, resp.text
+        assert resp.json() == {"error": "file is not a video"}
+        assert resp.headers["X-Argus-Detail"].startswith("file is not a video (")
     big = video(tmp_path / "big.avi", [astronaut] * 12, fourcc="MJPG")
     assert len(big) > 0.05 * 1024 * 1024
     resp = client.post("/api/video-classification", files=upload(big, "big.avi", "video/avi"))
@@ -135,7 +138,7 @@ def test_use_api_keys_requires_a_seed_or_argus_key(tmp_path: Path) -> None:
         ok = client.post(
             "/api/video-classification", files=upload(b"x"), headers={"X-API-Key": secret}
         )
-        assert ok.status_code == 400  # past the key check: the file is not a video
+        assert ok.json() == {"error": "file is not a video"}  # past the key check
 
 
 def test_argus_require_keys_applies_to_seed_routes_in_the_seed_shape(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from argus.api.routes import (
     classify,
     classify_config,
     collections,
+    docs,
     jobs,
     keys,
     location,
@@ -34,6 +35,7 @@ from argus.api.routes import (
 from argus.api.routes import anonymize as anonymize_routes
 from argus.api.routes import faces as faces_routes
 from argus.api.routes import moderation as moderation_routes
+from argus.auth.first_run import AdminPassword
 from argus.auth.ratelimit import RateLimiter
 from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
@@ -86,6 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = db
         app.state.pool = pool
         app.state.tokens = TokenIssuer(settings)
+        admin_password = AdminPassword(settings)
+        app.state.admin_password = admin_password
+        setup_message = admin_password.setup_message(settings)
+        if setup_message:
+            log.warning(setup_message)
         app.state.rate_limiter = RateLimiter()
         await asyncio.to_thread(pool.preload)
         job_service = JobService(settings, db=db, pool=pool, metrics=app.state.metrics)
@@ -114,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Self-hosted image understanding: classification, moderation, anonymization, "
         "analysis and faces, offline first.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by routes/docs.py
+        redoc_url=None,
     )
     metrics = Metrics()
     app.state.metrics = metrics
@@ -121,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(meta.router)
+    app.include_router(docs.router)
     app.include_router(models.router)
     app.include_router(auth.router)
     app.include_router(keys.router)

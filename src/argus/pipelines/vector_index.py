@@ -15,6 +15,7 @@ index holds the registry's lock (FAISS indexes are not safe for concurrent write
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,10 +79,18 @@ class NumpyIndex:
         return self._ids[top], sims[top].astype(np.float32)
 
 
+def _quiet_faiss() -> None:
+    """Silence the INFO lines of ``faiss``'s loader, before importing it: on import it logs each
+    CPU build it tries ("Could not load library with AVX512 support due to:
+    ModuleNotFoundError"), which reads like an error at start-up. Warnings and errors still show."""
+    logging.getLogger("faiss").setLevel(logging.WARNING)
+
+
 class FaissIndex:
     """FAISS exact inner-product search (``IndexIDMap2(IndexFlatIP)``)."""
 
     def __init__(self, dim: int) -> None:
+        _quiet_faiss()
         import faiss
 
         self.dim = dim
@@ -128,6 +137,7 @@ class IndexRegistry:
     def __init__(self, kind: IndexKind, threads: int | None = 1) -> None:
         self.kind = kind
         if kind == "faiss" and threads is not None:
+            _quiet_faiss()
             import faiss
 
             faiss.omp_set_num_threads(max(1, threads))  # process-wide, FAISS's own setting

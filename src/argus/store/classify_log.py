@@ -22,11 +22,13 @@ from argus.store.tables import CacheEntry, ClassifyRequest, utcnow
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
-    """One cached photo classification: its category, confidence and seed-style hit count."""
+    """One cached photo classification: its category, confidence and seed-style hit count;
+    ``paid`` when a hosted LLM gave the answer (a cache hit on it saves a paid call)."""
 
     category: str
     confidence: float
     hit_count: int
+    paid: bool = False
 
 
 async def add(db: Database, rows: list[ClassifyRequest]) -> None:
@@ -60,6 +62,7 @@ async def cached_answers(db: Database, *, task: str) -> list[CachedAnswer]:
                     category=str(data.get("category") or "other"),
                     confidence=float(data.get("confidence") or 0.0),
                     hit_count=int(hits) + 1,
+                    paid=data.get("engine") == "llm",
                 )
             )
     return out

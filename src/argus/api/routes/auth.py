@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from argus.api.deps import Admin, AppSettings
-from argus.api.schemas.auth import LoginRequest, LoginResponse
+from argus.api.schemas.auth import LoginRequest, LoginResponse, SetupRequest, SetupState
+from argus.auth.first_run import AdminPassword
 from argus.auth.passwords import verify_password
 from argus.auth.tokens import TokenIssuer
+from argus.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -21,11 +25,12 @@ BAD_CREDENTIALS = "用户名或密码错误"  # seed 000's message: "wrong user 
     responses={401: {"description": "Wrong user name or password (seed body: {detail})"}},
 )
 async def login(body: LoginRequest, request: Request, settings: AppSettings) -> JSONResponse:
-    stored = settings.auth.admin_password_hash
+    password: AdminPassword = request.app.state.admin_password
+    stored = password.hash
     ok = (
         stored is not None
         and body.username == settings.auth.admin_username
-        and verify_password(body.password, stored.get_secret_value())
+        and await asyncio.to_thread(verify_password, body.password, stored)
     )
     if not ok:
         return JSONResponse(
@@ -34,6 +39,33 @@ async def login(body: LoginRequest, request: Request, settings: AppSettings) -> 
     issuer: TokenIssuer = request.app.state.tokens
     token, ttl = issuer.issue(body.username)
     return JSONResponse(LoginResponse(access_token=token, expires_in=ttl).model_dump())
+
+
+@router.get("/setup", response_model=SetupState, summary="Whether the admin password is set")
+async def setup_state(request: Request, settings: AppSettings) -> SetupState:
+    password: AdminPassword = request.app.state.admin_password
+    return SetupState(needed=password.setup_needed, username=settings.auth.admin_username)
+
+
+@router.post(
+    "/setup",
+    response_model=LoginResponse,
+    summary="First run: set the admin password with the set-up token from the server's log",
+    responses={
+        403: {"description": "Wrong set-up token"},
+        409: {"description": "The password is already set"},
+    },
+)
+async def setup(body: SetupRequest, request: Request, settings: AppSettings) -> LoginResponse:
+    password: AdminPassword = request.app.state.admin_password
+    password.check_token(body.token)
+    try:
+        await asyncio.to_thread(password.set, body.token, body.password)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    issuer: TokenIssuer = request.app.state.tokens
+    token, ttl = issuer.issue(settings.auth.admin_username)
+    return LoginResponse(access_token=token, expires_in=ttl)
 
 
 @router.post("/logout")

@@ -1,13 +1,16 @@
 """Seed 000's location routes: the nearest city, and the cities near a point, offline.
 
-Backed by the built-in ``geonames-cities`` model (GeoNames cities of 1000+ people) instead of
-the seed's MySQL ``global_cities`` table. Out-of-range coordinates and limits are 422 as in the
-seed (FastAPI query validation). Unlike the seed, which only searched cities of 100,000+ people
-with a Chinese name, every city of the file is searched; ``name_zh``, ``geoname_id`` and
-``population`` are null because the file does not hold them. ``GET /stats`` (admin token, as in
-the seed) counts the file's cities in China as the seed counted its ``global_cities`` rows with
-``country_code = 'CN'``: every one is queryable here, none has a Chinese name and populations
-are unknown (0); query counts are kept per UTC day in ``usage_counters``.
+Backed by the built-in ``geonames-cities`` model (GeoNames, see :mod:`argus.models.geocode`)
+instead of the seed's MySQL ``global_cities`` table. Out-of-range coordinates and limits are 422
+as in the seed (FastAPI query validation). ``/nearest-city`` answers the city a person names at
+the point (a populous place whose reach holds it, else the nearest place of 1000+ people);
+``/nearby-cities`` lists the nearest places of 15,000+ people (city sections and quarters left
+out). Where GeoNames knows them, ``geoname_id``, ``population`` and ``name_zh`` are filled, and
+``id`` is the GeoNames id (else the place's row in the 1000+ file). The seed searched only cities
+of 100,000+ people with a Chinese name. ``GET /stats`` (admin token, as in the seed) counts the
+populous places in China as the seed counted its ``global_cities`` rows with
+``country_code = 'CN'``: all of them, those with a Chinese name, those of 100,000+ people; every
+one is queryable here. Query counts are kept per UTC day in ``usage_counters``.
 """
 
 from __future__ import annotations
@@ -38,10 +41,13 @@ Longitude = Annotated[float, Query(ge=-180, le=180, description="Longitude in de
 UserId = Annotated[str | None, Query(description="Recorded by the seed; ignored here.")]
 
 
-def _city(row: int, place: Place) -> CityInfo:
+def _city(place: Place) -> CityInfo:
     return CityInfo(
-        id=row + 1,
+        id=place.geoname_id or (place.row or 0) + 1,
+        geoname_id=place.geoname_id,
         name=place.city,
+        name_zh=place.name_zh,
+        population=place.population,
         ascii_name=place.city,
         latitude=place.lat,
         longitude=place.lon,
@@ -53,21 +59,23 @@ def _city(row: int, place: Place) -> CityInfo:
 
 
 async def _nearest(pool: Pool, latitude: float, longitude: float, k: int) -> list[CityInfo]:
-    def search() -> list[tuple[int, Place]]:
+    def search() -> list[Place]:
         model = pool.get("geonames-cities")
         assert isinstance(model, OfflineGeocoder)
-        return model.nearest(latitude, longitude, k)
+        if k == 1:
+            return [model.locate(latitude, longitude)]
+        return model.nearest_towns(latitude, longitude, k)
 
-    return [_city(row, place) for row, place in await asyncio.to_thread(search)]
+    return [_city(place) for place in await asyncio.to_thread(search)]
 
 
 class LocationStats(BaseModel):
     """Seed 000's ``LocationStats`` (flat, not wrapped in ``success``/``data``)."""
 
-    total_cities: int = Field(description="Cities in China in the GeoNames file.")
-    cities_with_chinese: int = Field(description="With a Chinese name: 0, the file has none.")
-    cities_above_100k: int = Field(description="Population 100,000+: 0, populations unknown.")
-    cities_queryable: int = Field(description="Searched cities in China: all of them here.")
+    total_cities: int = Field(description="Places of 15,000+ people in China (GeoNames).")
+    cities_with_chinese: int = Field(description="Of those, with a Chinese name.")
+    cities_above_100k: int = Field(description="Of those, with 100,000+ people.")
+    cities_queryable: int = Field(description="Searched places in China: all of them here.")
     chinese_coverage_percent: float
     queryable_coverage_percent: float
     total_queries_today: int = 0
@@ -86,20 +94,20 @@ QUERY_COUNTERS = ["location:nearest", "location:nearby"]
     dependencies=[Depends(bearer_present)],
 )
 async def location_stats(_: Admin, pool: Pool, db: Db) -> LocationStats:
-    def count() -> int:
+    def count() -> tuple[int, int, int]:
         model = pool.get("geonames-cities")
         assert isinstance(model, OfflineGeocoder)
-        return model.count("CN")
+        return model.town_counts("CN")
 
-    total = await asyncio.to_thread(count)
+    total, with_chinese, above_100k = await asyncio.to_thread(count)
     today = await usage_counters.totals(db, names=QUERY_COUNTERS, day=usage_counters.day_of())
     every = await usage_counters.totals(db, names=QUERY_COUNTERS)
     return LocationStats(
         total_cities=total,
-        cities_with_chinese=0,
-        cities_above_100k=0,
+        cities_with_chinese=with_chinese,
+        cities_above_100k=above_100k,
         cities_queryable=total,
-        chinese_coverage_percent=0.0,
+        chinese_coverage_percent=round(100.0 * with_chinese / total, 2) if total else 0.0,
         queryable_coverage_percent=100.0 if total else 0.0,
         total_queries_today=sum(today.values()),
         nearest_queries_today=today["location:nearest"],

@@ -253,7 +253,13 @@ async def multi_image_query_classification(
 @seed.post(
     "/api/video-classification",
     summary='[{"<model>": [{"frame", "label", "score"}]}], frames from 1 (seed 001)',
-    responses={**_SEED_ERRORS, 400: {"description": '{"detail": "file is not a video (...)"}'}},
+    responses={
+        **_SEED_ERRORS,
+        200: {
+            "description": 'The frames found, or (as the seed) `{"error": "file is not a video"}` '
+            "for a file that is no video; the reason is in the X-Argus-Detail header."
+        },
+    },
 )
 async def video_classification(
     request: Request,
@@ -271,6 +277,12 @@ async def video_classification(
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
         body = await asyncio.to_thread(moderator.query_video, path, params.names, params.query)
+    except InvalidVideo as exc:
+        if not exc.message.startswith(NOT_A_VIDEO):
+            raise
+        # Seed 001 answers a non-video with 200 and this exact body; its clients test for it.
+        reason = exc.message.encode("ascii", "replace").decode()
+        return JSONResponse({"error": NOT_A_VIDEO}, headers={"X-Argus-Detail": reason})
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
     return _answer(body, moderator)

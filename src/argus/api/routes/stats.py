@@ -84,14 +84,19 @@ async def today(_: Admin, db: Db) -> StatsResponse:
 
 
 async def _efficiency(db: Db, cost_per_call: float) -> dict[str, Any]:
+    """Seed 000's cache figures. Every answer of the seed came from a paid LLM call; here only
+    hits on answers an LLM gave save money, so ``cost_saved`` counts those alone (Argus adds
+    ``paid_times_saved``); hits on offline answers count in ``times_saved`` but save nothing."""
     answers = await classify_log.cached_answers(db, task=TASK)
     total_hits = sum(a.hit_count for a in answers)
     saved = sum(a.hit_count - 1 for a in answers)
+    paid_saved = sum(a.hit_count - 1 for a in answers if a.paid)
     return {
         "total_cached_images": len(answers),
         "total_hits": total_hits,
         "times_saved": saved,
-        "cost_saved": round(saved * cost_per_call, 2),
+        "cost_saved": round(paid_saved * cost_per_call, 2),
+        "paid_times_saved": paid_saved,
         "avg_hit_per_image": round(total_hits / len(answers), 2) if answers else 0.0,
         "max_hits": max((a.hit_count for a in answers), default=0),
     }

@@ -18,6 +18,16 @@ class LoginResponse(BaseModel):
     expires_in: int
 
 
+class SetupState(BaseModel):
+    needed: bool = Field(description="True while no admin password exists (first run).")
+    username: str = Field(description="The admin user name to sign in with.")
+
+
+class SetupRequest(BaseModel):
+    token: str = Field(min_length=1, max_length=128, description="From the server's log.")
+    password: str = Field(min_length=8, max_length=72, description="The new admin password.")
+
+
 class KeyCreate(BaseModel):
     tenant: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=128)

@@ -98,9 +98,9 @@ class BatchCheckCacheResponse(BaseModel):
 
 
 class CityInfo(BaseModel):
-    """Seed 000's city; GeoNames' cities1000 file has no population, id or Chinese name."""
+    """Seed 000's city; population, GeoNames id and Chinese name for places of 15,000+ people."""
 
-    id: int = Field(description="Row of the city in the bundled GeoNames file.")
+    id: int = Field(description="The GeoNames id, else the place's row in the 1000+ file.")
     geoname_id: int | None = None
     name: str
     name_zh: str | None = None

@@ -22,6 +22,7 @@ from argus.models.catalog import (
     ConvertedSource,
     ModelSpec,
     PackageSource,
+    file_path,
     model_dir_name,
 )
 from argus.models.convert.manifest import output_sha256
@@ -103,7 +104,7 @@ def verify(name: str, settings: Settings, *, known: Sequence[ModelSpec] = KNOWN)
         return VerifyReport(name, builtin, root, (), problems_found=(reason,))
     checks = []
     for f in spec.files:
-        path = root / f.path
+        path = file_path(root, f) or root / f.path
         present = path.is_file()
         # a converted model's outputs are checked against the sha256 its manifest recorded
         expected = output_sha256(root, f.path) if converted else f.sha256

@@ -23,9 +23,34 @@ async function follow(name: string, box: HTMLElement): Promise<void> {
     if (p.bytes_total) { bar.max = p.bytes_total; bar.value = p.bytes_done; }
     text.textContent = ` ${(p.bytes_done / 1e6).toFixed(1)} MB ${p.status}`;
     box.dataset.pull = p.status;
-    if (p.status === "failed") { text.textContent = ` failed: ${p.error}`; return; }
+    if (p.status === "failed") {
+      // A stopped bar, not an indeterminate one still moving, then a way to try again.
+      const stopped = document.createElement("span");
+      stopped.className = "error";
+      stopped.textContent = `failed: ${p.error ?? "unknown error"} `;
+      const retry = document.createElement("button");
+      retry.textContent = "Retry";
+      retry.className = "secondary";
+      retry.dataset.retry = name;
+      retry.addEventListener("click", () => void pull(name, box, retry));
+      box.replaceChildren(stopped, retry);
+      return;
+    }
     if (p.status === "completed") { await loadModels(); return; }
     await sleep(1000);
+  }
+}
+
+/** Start (or restart) a pull and follow it in ``box``; errors go to #models-error. */
+async function pull(name: string, box: HTMLElement, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  $("models-error").textContent = "";
+  try {
+    await api(`/api/v1/admin/models/${name}/pull`, { method: "POST" });
+    await follow(name, box);
+  } catch (e) {
+    $("models-error").textContent = `${name}: ${(e as ApiError).message}`;
+    button.disabled = false;
   }
 }
 
@@ -54,16 +79,7 @@ export async function loadModels(): Promise<void> {
       const button = document.createElement("button");
       button.textContent = "Pull";
       button.className = "secondary";
-      button.addEventListener("click", async () => {
-        button.disabled = true;
-        try {
-          await api(`/api/v1/admin/models/${m.name}/pull`, { method: "POST" });
-          await follow(m.name, action);
-        } catch (e) {
-          $("models-error").textContent = `${m.name}: ${(e as ApiError).message}`;
-          button.disabled = false;
-        }
-      });
+      button.addEventListener("click", () => void pull(m.name, action, button));
       action.appendChild(button);
     }
   }
