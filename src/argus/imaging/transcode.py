@@ -8,8 +8,9 @@ first audio stream's packets to the output as the demuxer meets them, and :meth:
 encodes a frame with libx264 (CRF ``crf``, ``yuv420p``; ``yuv444p`` when a side is odd, since
 4:2:0 needs even sides) at the input's size and time stamps, so the frame rate and duration are
 the input's. Audio in a codec MP4 holds (AAC, MP3, Opus, FLAC, ALAC, AC-3) is copied packet for
-packet; other audio (PCM in AVI or MOV, Vorbis in WebM) is re-encoded to AAC (mono or stereo). Nothing but the
-frames waiting in the caller's own window is held in memory, whatever the video's length.
+packet; other audio (PCM in AVI or MOV, Vorbis in WebM) is re-encoded to AAC (mono or
+stereo). Nothing but the frames waiting in the caller's own window is held in memory, whatever
+the video's length.
 A file FFmpeg cannot read is an InvalidVideo (400); a stream longer than its limits is cut by a
 PayloadTooLarge (413) raised when the limit is crossed.
 """
