@@ -2,17 +2,21 @@
 
 The clip is the tests' synthetic scene (``tests/anonymize/video_support.py``): two real faces
 (scikit-image's astronaut, matplotlib's Grace Hopper) moving over scikit-image's coffee photo,
-512x400 at 25 fps with a 440 Hz AAC tone; in six frames a face is blurred or half hidden (where
-a per-frame detector tends to miss it). Measured in one run, on the same file:
+512x400 at 25 fps with a 440 Hz AAC tone; in six frames a face is smeared by a fast pan
+(horizontal motion blur over ``--smear`` px, default 35: CenterFace misses those, dlib HOG too)
+and in two it is half hidden (HOG misses those).
+Measured in one run, on the same file:
 
 - Argus in this process (:func:`argus.pipelines.anonymize_video.anonymize_video`, models loaded
   before the clock starts), with ``--workers`` detection processes each (1 = in process; more
   spawn processes, their start-up and model loading inside the time), and once with the hold
   window off (``video_hold_frames=0``: detection alone, no tracking fill) as a control;
-- deface's CLI (``deface IN -o OUT --keep-audio``: CenterFace through ONNX Runtime, per frame,
-  no tracking) as a user would run it, from a separate virtual environment (``--deface``,
-  default ``/tmp/deface-venv/bin/deface``; deface needs ``opencv-python`` and imageio-ffmpeg,
-  which must not enter Argus's environment); its process start-up and model load are included.
+- deface's CLI (``deface IN -o OUT --keep-audio``: CenterFace per frame, no tracking) as a user
+  would run it, from a separate virtual environment (``--deface``, default
+  ``/tmp/deface-venv/bin/deface``, made with ``pip install deface onnx onnxruntime``: without
+  ``onnx`` deface silently falls back to OpenCV's DNN backend; deface needs ``opencv-python``
+  and imageio-ffmpeg, which must not enter Argus's environment); its process start-up and
+  model load are included.
 
 For each: wall time, frames per second, CPU ms per frame (this process plus its children),
 per-frame latency p50/p99 (Argus: between consecutive frames written), and the number of frames
@@ -90,14 +94,16 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--deface", default="/tmp/deface-venv/bin/deface")
+    parser.add_argument("--smear", type=int, default=35, help="px of motion blur when degraded")
     args = parser.parse_args()
     n = args.frames
     k = n / 50  # the degraded frames, spread as in the 50-frame test clip
-    clip = scene(
+    clip = scene(  # three-frame bursts of a fast pan's smear (CenterFace misses those too)
         n,
-        blur=(round(14 * k), round(14 * k) + 1),
+        blur=tuple(round(14 * k) + j for j in range(3)),
         hide=(round(30 * k), round(30 * k) + 1),
-        grace_blur=(round(22 * k), round(22 * k) + 1),
+        grace_blur=tuple(round(22 * k) + j for j in range(3)),
+        motion_px=args.smear,
     )
     tmp = Path(tempfile.mkdtemp(prefix="argus-bench-video-"))
     src = tmp / "clip.mp4"
@@ -155,7 +161,7 @@ def main() -> None:
         print(
             f"deface not found at {args.deface}: create it with "
             "`python3 -m venv /tmp/deface-venv && /tmp/deface-venv/bin/pip install deface "
-            "onnxruntime` (kept out of Argus's environment)"
+            "onnx onnxruntime` (kept out of Argus's environment)"
         )
 
     faces_total = sum(len(f) for f in clip.faces)

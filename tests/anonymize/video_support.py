@@ -69,13 +69,25 @@ def _paste(
     return (box[0], box[1], box2[0], box2[1]), (x, y, x + cw, y + ch)
 
 
+def _smear(region: RGB, sigma: float, motion_px: int) -> RGB:
+    if motion_px <= 1:
+        return np.asarray(cv2.GaussianBlur(region, (0, 0), sigma), np.uint8)
+    kernel = np.zeros((motion_px, motion_px), np.float32)
+    kernel[motion_px // 2, :] = 1 / motion_px
+    return np.asarray(cv2.filter2D(region, -1, kernel), np.uint8)
+
+
 def scene(
     frames: int = 50,
     blur: tuple[int, ...] = (14, 15),
     hide: tuple[int, ...] = (30, 31),
     grace_blur: tuple[int, ...] = (22, 23),
+    blur_sigma: float = 4.0,
+    motion_px: int = 0,
 ) -> Scene:
-    """The scene described in the module docstring, ``frames`` long."""
+    """The scene described in the module docstring, ``frames`` long; degraded faces are blurred
+    with ``blur_sigma`` px (4: dlib HOG misses them), or, with ``motion_px``, smeared
+    horizontally over that many pixels as by a fast pan (35: CenterFace misses them too)."""
     astro, grace, background = _photos()
     out = Scene()
     for i in range(frames):
@@ -88,7 +100,9 @@ def scene(
         )
         faces.append(face)
         if i in blur:
-            canvas[sy1:sy2, sx1:sx2] = cv2.GaussianBlur(canvas[sy1:sy2, sx1:sx2], (0, 0), 4.0)
+            canvas[sy1:sy2, sx1:sx2] = cv2.GaussianBlur(
+                canvas[sy1:sy2, sx1:sx2], (0, 0), blur_sigma
+            )
             degraded.add(0)
         if i in hide:  # a grey bar over the lower half of the face
             fx1, fy1, fx2, fy2 = (int(v) for v in face)
@@ -99,7 +113,9 @@ def scene(
         )
         faces.append(face)
         if i in grace_blur:
-            canvas[gy1:gy2, gx1:gx2] = cv2.GaussianBlur(canvas[gy1:gy2, gx1:gx2], (0, 0), 4.0)
+            canvas[gy1:gy2, gx1:gx2] = cv2.GaussianBlur(
+                canvas[gy1:gy2, gx1:gx2], (0, 0), blur_sigma
+            )
             degraded.add(1)
         out.frames.append(canvas)
         out.faces.append(faces)

@@ -71,7 +71,7 @@ def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
 def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict[str, Any]:
     """Anonymize one stored image and store the result; its name and what was hidden."""
     parsed = AnonymizeOptions.model_validate(dict(options))
-    if looks_like_video(item.data[:4096]):
+    if looks_like_video(item.data[:4096]) and not parsed.seed_callbacks:  # seed 002: images
         return handle_video(ctx, item, parsed)
     with span("decode"):
         picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
