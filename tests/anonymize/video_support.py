@@ -1,9 +1,11 @@
 """Synthetic videos made from real photos, for the video anonymization tests.
 
-A scene is scikit-image's coffee photo as the background with two real faces moving over it:
+A scene is scikit-image's coffee photo as the background with three real faces moving over it:
 Eileen Collins (scikit-image's astronaut) panning left to right, Grace Hopper (matplotlib's
-sample) growing as if walking closer; in a few frames a face is blurred (motion blur) or half
-hidden behind a grey bar, which is where a per-frame detector misses it. Each frame comes with
+sample) growing as if walking closer, and a face of scikit-image's ``lfw_subset`` (Labeled Faces
+in the Wild, 25x25 px, grey, shown 120 px wide) drifting right; in a few frames a face is
+blurred (motion blur) or half hidden behind a grey bar, which is where a per-frame detector
+misses it. Each frame comes with
 its ground truth: the box of every face, in pixels. :func:`write_video` encodes frames with
 PyAV (H.264 MP4 with a 440 Hz AAC tone, or other containers and codecs); :func:`read_video`
 decodes one back; :func:`tone_hz` finds the loudest frequency of its audio.
@@ -34,6 +36,8 @@ ASTRO_CROP = (130, 40, 320, 230)  # x1 y1 x2 y2 in the astronaut photo
 ASTRO_FACE = (179, 83, 267, 171)
 GRACE_CROP = (120, 90, 420, 400)
 GRACE_FACE = (161, 137, 377, 353)
+LFW_SIZE = 120
+LFW_FACE = (14, 18, 102, 105)  # dlib HOG's box on lfw_subset()[0] shown LFW_SIZE px wide
 
 
 @dataclass
@@ -45,11 +49,15 @@ class Scene:
     degraded: list[set[int]] = field(default_factory=list)  # indexes into faces[frame]
 
 
-def _photos() -> tuple[RGB, RGB, RGB]:
+def _photos() -> tuple[RGB, RGB, RGB, RGB]:
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         grace = np.asarray(Image.open(f).convert("RGB"))
     coffee = skimage.data.coffee()[: SIZE[1], : SIZE[0]]
-    return np.ascontiguousarray(skimage.data.astronaut()), grace, np.ascontiguousarray(coffee)
+    grey = (skimage.data.lfw_subset()[0] * 255).round().astype(np.uint8)
+    lfw = cv2.resize(grey, (LFW_SIZE, LFW_SIZE), interpolation=cv2.INTER_CUBIC)
+    lfw = np.ascontiguousarray(np.stack([lfw] * 3, axis=-1))
+    astro = np.ascontiguousarray(skimage.data.astronaut())
+    return astro, grace, np.ascontiguousarray(coffee), lfw
 
 
 def _paste(
@@ -82,13 +90,14 @@ def scene(
     blur: tuple[int, ...] = (14, 15),
     hide: tuple[int, ...] = (30, 31),
     grace_blur: tuple[int, ...] = (22, 23),
+    lfw_hide: tuple[int, ...] = (40, 41),
     blur_sigma: float = 4.0,
     motion_px: int = 0,
 ) -> Scene:
     """The scene described in the module docstring, ``frames`` long; degraded faces are blurred
     with ``blur_sigma`` px (4: dlib HOG misses them), or, with ``motion_px``, smeared
     horizontally over that many pixels as by a fast pan (35: CenterFace misses them too)."""
-    astro, grace, background = _photos()
+    astro, grace, background, lfw = _photos()
     out = Scene()
     for i in range(frames):
         t = i / max(1, frames - 1)
@@ -100,9 +109,7 @@ def scene(
         )
         faces.append(face)
         if i in blur:
-            canvas[sy1:sy2, sx1:sx2] = cv2.GaussianBlur(
-                canvas[sy1:sy2, sx1:sx2], (0, 0), blur_sigma
-            )
+            canvas[sy1:sy2, sx1:sx2] = _smear(canvas[sy1:sy2, sx1:sx2], blur_sigma, motion_px)
             degraded.add(0)
         if i in hide:  # a grey bar over the lower half of the face
             fx1, fy1, fx2, fy2 = (int(v) for v in face)
@@ -113,10 +120,15 @@ def scene(
         )
         faces.append(face)
         if i in grace_blur:
-            canvas[gy1:gy2, gx1:gx2] = cv2.GaussianBlur(
-                canvas[gy1:gy2, gx1:gx2], (0, 0), blur_sigma
-            )
+            canvas[gy1:gy2, gx1:gx2] = _smear(canvas[gy1:gy2, gx1:gx2], blur_sigma, motion_px)
             degraded.add(1)
+        whole = (0, 0, LFW_SIZE, LFW_SIZE)
+        face, _ = _paste(canvas, lfw, whole, LFW_FACE, int(12 + 50 * t), 250, 1.0)
+        faces.append(face)
+        if i in lfw_hide:
+            fx1, fy1, fx2, fy2 = (int(v) for v in face)
+            canvas[(fy1 + fy2) // 2 : fy2 + 6, fx1 - 6 : fx2 + 6] = 128
+            degraded.add(2)
         out.frames.append(canvas)
         out.faces.append(faces)
         out.degraded.append(degraded)
