@@ -174,7 +174,7 @@ async def task_file(task_id: str, name: str, db: Db, jobs: Jobs, tenant: Tenant)
     "",
     status_code=202,
     response_model=JobAccepted,
-    summary="Hide plates and/or faces in images (a job; poll its status_url)",
+    summary="Hide plates and/or faces in images and videos (a job; poll its status_url)",
     responses={413: {"description": "Too many files or a file too big"}, 422: {}},
 )
 async def create_anonymize_job(
