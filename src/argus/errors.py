@@ -166,3 +166,11 @@ class RateLimited(ArgusError):
             retry_after_s=retry_after_s,
         )
         self.retry_after_s = retry_after_s
+
+
+class Interrupted(ArgusError):
+    """Long work stopped between steps because its job was cancelled or its worker is stopping;
+    the job runner puts such an item back in line (stopping) or leaves it cancelled."""
+
+    code = "interrupted"
+    status = 409

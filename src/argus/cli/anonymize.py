@@ -2,16 +2,19 @@
 
 The same pipeline as the ``anonymize`` job kind (:mod:`argus.pipelines.anonymize`), run in this
 process with a Rich progress bar on stderr; no server, database or job is involved. Folders are
-searched recursively for images; files named explicitly are always tried. Each result is written
-to ``DIR/covered_<stem>.<ext>`` (never overwriting: a second ``photo`` becomes
-``covered_photo-1.webp``). Standard output gets one line per file (the result's name and what
-was hidden, or the error), paths shown relative to the inputs' common folder, then a summary line
-on standard error; ``--json`` prints every file's result or error and its detections as JSON
+searched recursively for images and videos; files named explicitly are always tried. Each result
+is written to ``DIR/covered_<stem>.<ext>`` (never overwriting: a second ``photo`` becomes
+``covered_photo-1.webp``). Videos (MP4/MOV, WebM, AVI, sniffed from their bytes) go through
+:func:`argus.pipelines.anonymize_video.anonymize_video` into ``covered_<stem>.mp4`` with a
+progress bar in frames, audio kept. Standard output gets one line per file (the result's name and
+what was hidden, or the error), paths shown relative to the inputs' common folder, then a summary
+line on standard error; ``--json`` prints every file's result or error and its detections as JSON
 instead. The exit status is 1 when any file failed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections import Counter
@@ -24,22 +27,55 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from argus.cli.classify import collect
+from argus.cli.classify import IMAGE_SUFFIXES
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.imaging.decode import decode
+from argus.imaging.transcode import looks_like_video
 from argus.models.pool import ModelPool
 from argus.pipelines.anonymize import AnonymizeOptions, anonymize, encode_result, result_name
+from argus.pipelines.anonymize_video import anonymize_video, video_result_name
 from argus.store.files import numbered
 
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"})
 
-def plan_names(files: list[Path], out: Path, fmt: str) -> list[str]:
+
+def collect(paths: list[Path]) -> list[Path]:
+    """Files as given, and the images and videos under each folder (sorted); missing paths
+    raise."""
+    found: list[Path] = []
+    wanted = IMAGE_SUFFIXES | VIDEO_SUFFIXES
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in wanted)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
+    return found
+
+
+def is_video(path: Path) -> bool:
+    """Whether the file's first bytes are a video container (unreadable files are not)."""
+    try:
+        with path.open("rb") as f:
+            return looks_like_video(f.read(4096))
+    except OSError:
+        return False
+
+
+def plan_names(
+    files: list[Path], out: Path, fmt: str, videos: frozenset[Path] = frozenset()
+) -> list[str]:
     """Result names in input order, none reused and none already in ``out``: the second
-    ``photo`` gets ``covered_photo-1.webp`` whichever finishes first."""
+    ``photo`` gets ``covered_photo-1.webp`` whichever finishes first (videos: ``.mp4``)."""
     taken = {p.name for p in out.iterdir()} if out.is_dir() else set()
     names: list[str] = []
     for path in files:
-        base = result_name(path.name, fmt)  # type: ignore[arg-type]
+        video = path in videos
+        base = video_result_name(path.name) if video else result_name(path.name, fmt)  # type: ignore[arg-type]
         n = 0
         while numbered(base, n) in taken:
             n += 1
@@ -61,11 +97,54 @@ def _write_new(folder: Path, name: str, data: bytes) -> Path:
         return path
 
 
+def _video(
+    pool: ModelPool,
+    settings: Settings,
+    options: AnonymizeOptions,
+    path: Path,
+    target: Path,
+    bar: Progress,
+) -> dict[str, Any]:
+    task = bar.add_task(path.name, total=None)
+    partial = target.with_name(f".partial-{os.getpid()}-{target.name}")
+    try:
+        done = anonymize_video(
+            pool,
+            settings,
+            path,
+            partial,
+            options,
+            progress=lambda n, total: bar.update(task, completed=n, total=total),
+        )
+        n = 0
+        while True:
+            final = target.with_name(numbered(target.name, n))
+            try:
+                os.link(partial, final)  # never replaces an existing file
+                break
+            except FileExistsError:
+                n += 1
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        bar.remove_task(task)
+    return {"output": str(final), "video": done.to_dict(), "detections": [], "error": None}
+
+
 def _one(
-    pool: ModelPool, settings: Settings, options: AnonymizeOptions, path: Path, target: Path
+    pool: ModelPool,
+    settings: Settings,
+    options: AnonymizeOptions,
+    path: Path,
+    target: Path,
+    bar: Progress,
+    video: bool,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"path": str(path)}
     try:
+        if video:
+            row.update(_video(pool, settings, options, path, target, bar))
+            return row
         picture = decode(path.read_bytes(), settings.imaging)
         done = anonymize(pool, settings, picture.pixels, options)
         data = encode_result(done.image, options.format, settings.anonymize.webp_quality)
@@ -97,7 +176,9 @@ def _line(shown: str, row: dict[str, Any]) -> str:
 
 
 def anonymize_command(
-    paths: list[Path] = typer.Argument(..., help="Image files and folders (searched recursively)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Image and video files and folders (searched recursively)."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the results (created)."),
     targets: str = typer.Option("plates", help="plates, faces or both."),
     mode: str | None = typer.Option(
@@ -110,7 +191,7 @@ def anonymize_command(
         False, "--json", help="Print every file's result and detections as JSON."
     ),
 ) -> None:
-    """Hide licence plates and/or faces; results as covered_<stem>.webp in --out."""
+    """Hide licence plates and/or faces; results as covered_<stem>.webp (.mp4) in --out."""
     try:
         options = AnonymizeOptions.model_validate(
             {"targets": targets, "mode": mode, "strength": strength, "format": output_format}
@@ -130,9 +211,10 @@ def anonymize_command(
             ThreadPoolExecutor(max_workers=concurrency) as workers,
         ):
             task = bar.add_task("anonymize", total=len(files))
-            names = plan_names(files, out, options.format)
+            videos = frozenset(p for p in files if is_video(p))
+            names = plan_names(files, out, options.format, videos)
             futures = [
-                workers.submit(_one, pool, settings, options, path, out / name)
+                workers.submit(_one, pool, settings, options, path, out / name, bar, path in videos)
                 for path, name in zip(files, names, strict=True)
             ]
             for future in futures:

@@ -37,14 +37,29 @@ class JobInput:
     data: bytes
 
 
+def _no_progress(done: int, total: int | None) -> None:
+    return None
+
+
+def _never() -> bool:
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class ItemContext:
-    """What a handler may use: settings, the model pool and a way to store output files."""
+    """What a handler may use: settings, the model pool and a way to store output files.
+
+    A long item (a video) reports ``progress(done, total)`` as it goes (stored on the item,
+    at most a few times a second) and asks ``stopped()`` between steps: True when the job was
+    cancelled or the worker is stopping, then it raises :class:`~argus.errors.Interrupted`.
+    """
 
     settings: Settings
     pool: ModelPool
     job_id: str
     save: Callable[[str, bytes], str]
+    progress: Callable[[int, int | None], None] = _no_progress
+    stopped: Callable[[], bool] = _never
 
     def save_output(self, name: str, data: bytes) -> str:
         """Store an output file of this job; returns the name it is served under

@@ -21,15 +21,16 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import Counter, Gauge
 
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidInput
+from argus.errors import ArgusError, Interrupted, InvalidInput
 from argus.jobs import webhook
 from argus.jobs.registry import ItemContext, JobInput, Registry
 from argus.models.pool import ModelPool
@@ -159,8 +160,54 @@ async def _run_items(ctx: JobContext, job: Job, should_stop: Callable[[], bool])
             break  # cancelled: finish() below keeps the cancelled status
         if not await job_store.mark_item_running(ctx.db, job_id=job.id, index=item.index):
             continue
-        await _run_item(ctx, job, item, kind.handler, item_ctx)
+        signals = _ItemSignals(ctx, job.id, item.index, loop, should_stop)
+        one = replace(item_ctx, progress=signals.progress, stopped=signals.stopped)
+        if not await _run_item(ctx, job, item, kind.handler, one):
+            if should_stop():
+                return None  # the item is requeued with its job
+            break  # cancelled: the item is cancelled already
     return await job_store.finish(ctx.db, job_id=job.id)
+
+
+class _ItemSignals:
+    """A running item's progress writes and stop checks, called from its handler's thread;
+    each reaches the database at most once per ``interval_s`` (the last frame always)."""
+
+    def __init__(
+        self,
+        ctx: JobContext,
+        job_id: str,
+        index: int,
+        loop: asyncio.AbstractEventLoop,
+        should_stop: Callable[[], bool],
+        interval_s: float = 0.5,
+    ) -> None:
+        self.ctx, self.job_id, self.index, self.loop = ctx, job_id, index, loop
+        self.should_stop = should_stop
+        self.interval_s = interval_s
+        self._written = self._checked = float("-inf")
+        self._cancelled = False
+
+    def progress(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self._written < self.interval_s and (total is None or done < total):
+            return
+        self._written = now
+        write = job_store.set_item_progress(
+            self.ctx.db, job_id=self.job_id, index=self.index, done=done, total=total
+        )
+        asyncio.run_coroutine_threadsafe(write, self.loop).result()
+
+    def stopped(self) -> bool:
+        if self.should_stop():
+            return True
+        now = time.monotonic()
+        if now - self._checked >= self.interval_s:
+            self._checked = now
+            read = job_store.status_of(self.ctx.db, job_id=self.job_id)
+            status = asyncio.run_coroutine_threadsafe(read, self.loop).result()
+            self._cancelled = status != JobStatus.RUNNING.value
+        return self._cancelled
 
 
 async def _run_item(
@@ -169,7 +216,8 @@ async def _run_item(
     item: JobItem,
     handler: Callable[[ItemContext, JobInput, Mapping[str, Any]], Any],
     item_ctx: ItemContext,
-) -> None:
+) -> bool:
+    """Run one item and record its outcome; False when it stopped early (Interrupted)."""
     try:
         if item.input_path is None:
             raise InvalidInput("this item has no stored input")
@@ -180,15 +228,19 @@ async def _run_item(
             return _jsonable(handler(item_ctx, item_input, job.options))
 
         output = await asyncio.to_thread(call)
+    except Interrupted:
+        log.info("job %s item %d (%s) stopped early", job.id, item.index, item.input_name)
+        return False
     except ArgusError as exc:
         await job_store.mark_item_failed(ctx.db, job_id=job.id, index=item.index, error=exc.message)
-        return
+        return True
     except Exception as exc:
         log.exception("job %s item %d (%s) failed", job.id, item.index, item.input_name)
         error = f"internal error: {type(exc).__name__}: {exc}"
         await job_store.mark_item_failed(ctx.db, job_id=job.id, index=item.index, error=error)
-        return
+        return True
     await job_store.mark_item_completed(ctx.db, job_id=job.id, index=item.index, output=output)
+    return True
 
 
 async def refresh_queue_depth(ctx: JobContext) -> None:

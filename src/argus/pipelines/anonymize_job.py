@@ -7,6 +7,14 @@ job; the blob store never overwrites, so two inputs with the same stem give
 ``covered_photo.webp`` and ``covered_photo-1.webp``. The item's output is
 ``{"filename", "width", "height", "targets", "detections"}``.
 
+An item whose bytes are a video (MP4/MOV, WebM/Matroska, AVI) goes through
+:func:`argus.pipelines.anonymize_video.anonymize_video` instead: copied to a temporary file under
+``<data_dir>/tmp`` (the stored input stays until the TTL), anonymized frame by frame with the
+item's progress reported per frame and cancellation honoured between frames, stored as
+``covered_<stem>.mp4``; its output adds ``"kind": "video"`` and ``"video"`` (frames, fps,
+duration, audio, regions hidden by how they were found, and every track) and its
+``detections`` stay empty (there is one set per frame).
+
 When the job was created with ``seed_callbacks`` (``/api/v1/process-task/`` does) and it
 completed, :func:`seed_callbacks` does what the seed did after a task: a JSON POST of
 ``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and a multipart POST
@@ -17,14 +25,19 @@ Both run in the process that ran the job (server or Celery worker); failures are
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from argus import __version__
 from argus.imaging.decode import decode
+from argus.imaging.transcode import looks_like_video
 from argus.pipelines.anonymize import AnonymizeOptions, anonymize, encode_result, result_name
+from argus.pipelines.anonymize_video import anonymize_video, video_result_name
 from argus.store.files import make_key
 from argus.store.tables import Job, JobStatus
 from argus.timing import span
@@ -58,6 +71,8 @@ def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
 def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict[str, Any]:
     """Anonymize one stored image and store the result; its name and what was hidden."""
     parsed = AnonymizeOptions.model_validate(dict(options))
+    if looks_like_video(item.data[:4096]) and not parsed.seed_callbacks:  # seed 002: images
+        return handle_video(ctx, item, parsed)
     with span("decode"):
         picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
     done = anonymize(ctx.pool, ctx.settings, picture.pixels, parsed)
@@ -69,6 +84,39 @@ def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict
         "height": picture.height,
         "targets": parsed.targets,
         "detections": done.detections.to_list(),
+    }
+
+
+def handle_video(ctx: ItemContext, item: JobInput, options: AnonymizeOptions) -> dict[str, Any]:
+    """Anonymize one stored video (see the module docstring) and store ``covered_<stem>.mp4``."""
+    folder = ctx.settings.data_dir / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, src = tempfile.mkstemp(prefix="anon-in-", suffix=Path(item.name).suffix, dir=folder)
+    dst = Path(src).with_name(Path(src).name.replace("anon-in-", "anon-out-") + ".mp4")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(item.data)
+        done = anonymize_video(
+            ctx.pool,
+            ctx.settings,
+            src,
+            dst,
+            options,
+            progress=ctx.progress,
+            stopped=ctx.stopped,
+        )
+        saved = ctx.save_output(video_result_name(item.name), dst.read_bytes())
+    finally:
+        Path(src).unlink(missing_ok=True)
+        dst.unlink(missing_ok=True)
+    return {
+        "filename": saved,
+        "kind": "video",
+        "width": done.width,
+        "height": done.height,
+        "targets": options.targets,
+        "video": done.to_dict(),
+        "detections": [],
     }
 
 
@@ -122,8 +170,9 @@ def job_kind() -> JobKind:
 
     return JobKind(
         name=KIND,
-        description="Hide licence plates and/or faces in each image (cover, blur, pixelate or "
-        "solid); results as covered_<stem>.webp output files.",
+        description="Hide licence plates and/or faces in each image or video (cover, blur, "
+        "pixelate or solid); results as covered_<stem>.webp (videos: .mp4, tracked, audio "
+        "kept) output files.",
         handler=handle,
         validate=validate,
         on_finish=seed_callbacks,

@@ -285,6 +285,24 @@ async def update_progress(
         )
 
 
+async def set_item_progress(
+    db: Database, *, job_id: str, index: int, done: int, total: int | None
+) -> None:
+    """A running item's own progress (frames of a video): ``output = {"progress": {done,
+    total}}`` until the item finishes and its real output replaces it."""
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(JobItem)
+            .where(
+                JobItem.job_id == job_id,
+                JobItem.index == index,
+                JobItem.status == JobStatus.RUNNING.value,
+            )
+            .values(output={"progress": {"done": done, "total": total}})
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def finish(db: Database, *, job_id: str, error: str | None = None) -> str | None:
     """End a job and return its final status (None when there is no such job).
 

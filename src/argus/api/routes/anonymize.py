@@ -10,7 +10,10 @@ Content-Length before the body is read, and again from the parsed sizes for chun
 more than ``max_files`` files (413), a file over ``max_file_bytes`` (413), a declared type not in
 ``allowed_mime_types`` (415), no usable model or broker (503). Both APIs run the ``anonymize``
 job kind, so a task survives a restart and Celery workers can run it. Argus's API adds options
-(targets, mode, strength, format, webhook) and returns every file's detections.
+(targets, mode, strength, format, webhook) and returns every file's detections; it also takes
+videos (MP4/MOV, WebM, AVI: sniffed from their first bytes), each limited by
+``video.max_video_mb`` instead of ``anonymize.max_file_bytes`` and anonymized frame by frame
+into ``covered_<stem>.mp4`` with its progress in frames.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import FileResponse, JSONResponse
 
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Db, Tenant
+from argus.api.deps import AppSettings, Db, Pool, Tenant
 from argus.api.routes.jobs import Jobs, _webhook
 from argus.api.schemas.anonymize import (
     AnonymizedItem,
     AnonymizeJob,
+    FrameProgress,
     TaskCreated,
     TaskResult,
     TaskStatus,
@@ -40,6 +44,7 @@ from argus.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
+from argus.imaging.transcode import looks_like_video
 from argus.pipelines.anonymize_job import KIND, seed_results
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
@@ -169,7 +174,7 @@ async def task_file(task_id: str, name: str, db: Db, jobs: Jobs, tenant: Tenant)
     "",
     status_code=202,
     response_model=JobAccepted,
-    summary="Hide plates and/or faces in images (a job; poll its status_url)",
+    summary="Hide plates and/or faces in images and videos (a job; poll its status_url)",
     responses={413: {"description": "Too many files or a file too big"}, 422: {}},
 )
 async def create_anonymize_job(
@@ -177,8 +182,9 @@ async def create_anonymize_job(
     response: Response,
     jobs: Jobs,
     settings: AppSettings,
+    models: Pool,
     tenant: Tenant,
-    files: Annotated[list[UploadFile], File(description="The images, one item each.")],
+    files: Annotated[list[UploadFile], File(description="The images and videos, one item each.")],
     targets: Annotated[str, Form(description="plates, faces or both.")] = "plates",
     mode: Annotated[
         str | None,
@@ -191,11 +197,18 @@ async def create_anonymize_job(
     conf = settings.anonymize
     if len(files) > conf.max_files:
         raise PayloadTooLarge(f"{len(files)} files in one job; at most {conf.max_files}")
+    video_bytes = int(settings.video.max_video_mb * 2**20)
+    videos = 0
     for f in files:
-        if f.size is not None and f.size > conf.max_file_bytes:
-            raise PayloadTooLarge(
-                f"{safe_name(f.filename)}: {f.size} bytes; at most {conf.max_file_bytes}"
-            )
+        head = await f.read(4096)
+        await f.seek(0)
+        is_video = looks_like_video(head)
+        videos += is_video
+        limit = video_bytes if is_video else conf.max_file_bytes
+        if f.size is not None and f.size > limit:
+            raise PayloadTooLarge(f"{safe_name(f.filename)}: {f.size} bytes; at most {limit}")
+    if videos and targets in ("faces", "both"):
+        models.model(conf.video_face_model)  # 404 unknown / 409 not installed, before storing
     options: dict[str, Any] = {"targets": targets, "strength": strength, "format": format}
     if mode:
         options["mode"] = mode
@@ -205,7 +218,7 @@ async def create_anonymize_job(
         uploads=files,
         options=options,
         webhook_url=_webhook(webhook_url),
-        max_bytes=conf.max_file_bytes,
+        max_bytes=max(conf.max_file_bytes, video_bytes) if videos else conf.max_file_bytes,
     )
     status_url = str(request.url_for("get_anonymize_job", job_id=job.id))
     response.headers["Location"] = status_url
@@ -236,6 +249,8 @@ async def get_anonymize_job(job_id: str, request: Request, db: Db, tenant: Tenan
                 width=out.get("width"),
                 height=out.get("height"),
                 detections=out.get("detections", []),
+                progress=FrameProgress(**out["progress"]) if "progress" in out else None,
+                video=out.get("video"),
             )
         )
     return AnonymizeJob(

@@ -30,6 +30,11 @@ class TaskStatus(BaseModel):
     results: list[TaskResult] = Field(default_factory=list)
 
 
+class FrameProgress(BaseModel):
+    done: int = Field(description="Frames written.")
+    total: int | None = Field(description="Frames in the video, when its container says.")
+
+
 class AnonymizedItem(BaseModel):
     """One input of an anonymize job and what became of it."""
 
@@ -45,6 +50,15 @@ class AnonymizedItem(BaseModel):
         default_factory=list,
         description="What was hidden: box, score, label (plate/face), polygon (4 corners), "
         "source (the detector).",
+    )
+    progress: FrameProgress | None = Field(
+        None, description="A video's frames written so far while it runs."
+    )
+    video: dict[str, Any] | None = Field(
+        None,
+        description="A video's result: width, height, frames, fps, duration_s, audio (codec), "
+        "audio_copied, workers, regions (hidden per frame: hit, filled between hits, held "
+        "around them) and tracks (label, track, first_frame, last_frame, hits).",
     )
 
 
