@@ -41,6 +41,8 @@ from argus.jobs.service import JobService
 from argus.models.pool import ModelPool
 from argus.store import retention
 from argus.store.db import Database
+from argus.store.result_cache import ResultCache
+from argus.store.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +57,13 @@ async def _evict_loop(pool: ModelPool) -> None:
             log.info("unloaded idle models: %s", ", ".join(unloaded))
 
 
-async def _retention_loop(db: Database, settings: Settings) -> None:
+async def _retention_loop(db: Database, settings: Settings, results: ResultCache) -> None:
     interval = settings.retention.interval_s
     while interval > 0:
         try:
             pruned = await retention.prune(db, settings=settings.retention)
+            if pruned.cache_entries:
+                results.forget_all()
             if pruned.cache_entries or pruned.request_log_rows:
                 log.info("pruned %s", pruned)
         except Exception:  # keep the loop alive; the next round tries again
@@ -78,8 +82,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
             await db.upgrade()
         pool = ModelPool(settings)
+        writes = WriteBehind(
+            db,
+            interval_s=settings.database.write_interval_s,
+            max_pending=settings.database.write_batch_max,
+        )
+        db.pending_writes = writes.flush
+        if settings.database.write_interval_s > 0:
+            writes.start()
         app.state.settings = settings
         app.state.db = db
+        app.state.writes = writes
+        app.state.results = ResultCache(
+            db,
+            writes=writes,
+            max_entries=settings.database.memory_cache_entries,
+            ttl_s=settings.database.memory_cache_ttl_s,
+        )
         app.state.pool = pool
         app.state.tokens = TokenIssuer(settings)
         app.state.rate_limiter = RateLimiter()
@@ -89,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.blobs = job_service.blobs
         await job_service.start()
         evictor = asyncio.create_task(_evict_loop(pool))
-        pruner = asyncio.create_task(_retention_loop(db, settings))
+        pruner = asyncio.create_task(_retention_loop(db, settings, app.state.results))
         try:
             yield
         finally:
@@ -102,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pending: set[asyncio.Task[None]] = app.state.pending_writes
             if pending:  # request-log rows still being written
                 await asyncio.gather(*pending, return_exceptions=True)
+            await writes.close()  # every batched row and hit count reaches the database
+            db.pending_writes = None
             await db.dispose()
 
     app = FastAPI(

@@ -20,6 +20,8 @@ from starlette.responses import Response
 from argus import timing
 from argus.api.metrics import Metrics
 from argus.store import request_log
+from argus.store.tables import RequestLog
+from argus.store.write_behind import WriteBehind
 
 log = logging.getLogger("argus.access")
 
@@ -45,13 +47,25 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         super().__init__(app)  # type: ignore[arg-type]
         self.metrics = metrics
 
-    def _log_row(
+    async def _log_row(
         self, request: Request, route: str, status: int, ms: float, spans: dict[str, float]
     ) -> None:
         """Write the request-log row in the background: the response does not wait for it."""
         db = getattr(request.app.state, "db", None)
         if db is None or route in UNLOGGED_ROUTES:
             return
+        writes: WriteBehind | None = getattr(request.app.state, "writes", None)
+        if writes is not None:  # batched: one transaction per batch, not per request
+            row = RequestLog(
+                request_id=request.state.request_id,
+                tenant=getattr(request.state, "tenant", None),
+                route=route,
+                method=request.method.upper(),
+                status=status,
+                duration_ms=ms,
+                timings=dict(spans),
+            )
+            return await writes.add([row])
         task = asyncio.create_task(
             request_log.add(
                 db,
@@ -88,7 +102,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             self.metrics.latency.labels(route).observe(elapsed)
             self.metrics.observe_timings(spans.ms)
         response.headers[REQUEST_ID_HEADER] = request_id
-        self._log_row(request, route, response.status_code, elapsed * 1000, spans.rounded())
+        await self._log_row(request, route, response.status_code, elapsed * 1000, spans.rounded())
         log.info(
             "%s %s %s %d %.1fms %s",
             request_id,

@@ -10,6 +10,7 @@ here, in code, from the migrations shipped inside the package.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -122,6 +123,9 @@ class Database:
         event.listen(self.engine.sync_engine, "before_cursor_execute", _started)
         event.listen(self.engine.sync_engine, "after_cursor_execute", _finished)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        #: Writes deferred by this process (see :mod:`argus.store.write_behind`), run by
+        #: :meth:`settle` before a read that must see them.
+        self.pending_writes: Callable[[], Awaitable[Any]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -133,6 +137,11 @@ class Database:
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    async def settle(self) -> None:
+        """Write what this process deferred (log rows, cache hits), so a read sees it all."""
+        if self.pending_writes is not None:
+            await self.pending_writes()
 
     def session(self) -> AsyncSession:
         """A new session; use it as ``async with db.session() as s, s.begin(): ...``."""
