@@ -57,6 +57,13 @@ async def _evict_loop(pool: ModelPool) -> None:
             log.info("unloaded idle models: %s", ", ".join(unloaded))
 
 
+async def _preload(pool: ModelPool) -> None:
+    try:
+        await asyncio.to_thread(pool.preload)
+    except Exception:  # a model that fails to load says so again when a request needs it
+        log.exception("preloading models failed")
+
+
 async def _retention_loop(db: Database, settings: Settings, results: ResultCache) -> None:
     interval = settings.retention.interval_s
     while interval > 0:
@@ -102,7 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.tokens = TokenIssuer(settings)
         app.state.rate_limiter = RateLimiter()
-        await asyncio.to_thread(pool.preload)
+        # preloading runs in the background: the server answers (/health first) meanwhile,
+        # and a request for a model still loading waits for it in the pool
+        preloader = asyncio.create_task(_preload(pool))
         job_service = JobService(settings, db=db, pool=pool, metrics=app.state.metrics)
         app.state.jobs = job_service
         app.state.blobs = job_service.blobs
@@ -112,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            for task in (evictor, pruner):
+            for task in (preloader, evictor, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
