@@ -127,7 +127,7 @@ class PhotoClassifier:
         self.config = settings.classify
         self.pool = pool
         self.db = db
-        self.results = results or ResultCache(db, max_entries=0)
+        self.results = results if results is not None else ResultCache(db, max_entries=0)
         self.chain = LlmChain(self.config)
         self.engine_order: list[str] = list(self.config.engines)
         self._clip_seen: tuple[float, bool] | None = None  # (when checked, both towers pulled)

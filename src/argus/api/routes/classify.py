@@ -47,7 +47,7 @@ router = APIRouter(
 UserHeader = Annotated[str | None, Header(alias="X-User-ID")]
 
 
-def get_classifier(request: Request) -> PhotoClassifier:
+async def get_classifier(request: Request) -> PhotoClassifier:
     """The app's classifier, built on first use from what the lifespan made."""
     state = request.app.state
     classifier: PhotoClassifier | None = getattr(state, "photo_classifier", None)
