@@ -19,6 +19,7 @@ from argus.config import Settings
 from argus.errors import ModelNotInstalled
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
 from argus.models.catalog import Catalog, ModelSpec
+from argus.runtime.memory import release_freed_memory
 
 AnyModel = InferenceModel[Any, Any]
 
@@ -117,6 +118,8 @@ class ModelPool:
                 if m.loaded and m.name != keep:
                     m.unload()
                     unloaded.append(m.name)
+        if unloaded:
+            release_freed_memory()  # else the process stays at its peak resident size
         return unloaded
 
     def status(self) -> list[ModelStatus]:
@@ -148,3 +151,4 @@ class ModelPool:
             for m in self._models.values():
                 m.unload()
             self._models.clear()
+        release_freed_memory()
