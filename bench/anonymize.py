@@ -9,8 +9,9 @@ perspective, as JPEGs. Measured in this process:
 - local executor: ``POST /api/v1/process-task/`` through the app (the server's own job
   workers), from the POST to ``completed``; one task of N images, then two tasks of N/2
   (the local executor runs ``jobs.workers`` = 2 jobs at once);
-- Celery: the same through two ``argus worker --concurrency 1`` processes on Redis
-  (127.0.0.1:6379, database 7, flushed). A job's items run one after the other, so one task
+- Celery: the same through two ``argus worker --concurrency 1`` processes on a ``redis-server``
+  this script starts on a free loopback port (no persistence, stopped at the end: it never
+  touches a Redis it did not start). A job's items run one after the other, so one task
   uses one worker; two tasks use both. Worker start-up and model loading happen before the
   clock starts (a warm-up task runs first).
 
@@ -20,12 +21,16 @@ Run: ``.venv/bin/python bench/anonymize.py [--images 20] [--no-ocr]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +50,6 @@ from argus.imaging import decode
 from argus.models.pool import ModelPool
 from argus.pipelines.anonymize import AnonymizeOptions, anonymize, encode_result
 
-BROKER = "redis://127.0.0.1:6379/7"
 TEXTS = ["А123ВС 77", "X777KM 199", "AB 1234", "M555OP 50"]
 
 
@@ -100,22 +104,61 @@ def split(data: list[bytes]) -> list[list[bytes]]:
     return [data[: len(data) // 2], data[len(data) // 2 :]]
 
 
-def with_celery(root: Path, anonymize_conf: AnonymizeSettings, data: list[bytes]) -> list[float]:
-    client_redis = redis.Redis.from_url(BROKER)
-    client_redis.flushdb()
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def own_redis(root: Path) -> Iterator[str]:
+    """A ``redis-server`` of this run on a free loopback port (no disk writes); its URL."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    root.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.RedisError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        client.close()
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def with_celery(
+    root: Path, broker: str, anonymize_conf: AnonymizeSettings, data: list[bytes]
+) -> list[float]:
     env = {
         **os.environ,
         "ARGUS_DATA_DIR": str(root),
         "ARGUS_OFFLINE": "1",
         "ARGUS_JOBS__EXECUTOR": "celery",
-        "ARGUS_JOBS__BROKER_URL": BROKER,
+        "ARGUS_JOBS__BROKER_URL": broker,
         "ARGUS_ANONYMIZE__PLATE_OCR": "true" if anonymize_conf.plate_ocr else "false",
     }
     argus = str(Path(sys.executable).with_name("argus"))
     settings = Settings(
         data_dir=root,
         offline=True,
-        jobs=JobSettings(executor="celery", broker_url=BROKER),
+        jobs=JobSettings(executor="celery", broker_url=broker),
         anonymize=anonymize_conf,
     )
     root.mkdir(parents=True, exist_ok=True)
@@ -139,8 +182,6 @@ def with_celery(root: Path, anonymize_conf: AnonymizeSettings, data: list[bytes]
                 proc.wait(timeout=30)
             for log in logs:
                 log.close()
-            client_redis.flushdb()
-            client_redis.close()
 
 
 def row(label: str, value: float, base: float) -> None:
@@ -167,9 +208,10 @@ def main() -> None:
                 f"local executor, 2 tasks of {len(data) // 2}", run_tasks(client, split(data)), base
             )
         try:
-            c_one, c_two = with_celery(root / "celery", conf, data)
-        except redis.RedisError as exc:
-            print(f"celery: skipped, Redis unreachable at {BROKER} ({exc})")
+            with own_redis(root / "redis") as broker:
+                c_one, c_two = with_celery(root / "celery", broker, conf, data)
+        except (OSError, redis.RedisError) as exc:
+            print(f"celery: skipped, no Redis of its own ({exc})")
             return
         row(f"2 celery workers, 1 task of {len(data)}", c_one, base)
         row(f"2 celery workers, 2 tasks of {len(data) // 2}", c_two, base)

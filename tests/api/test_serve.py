@@ -52,3 +52,56 @@ def test_argus_serve_answers_health_and_docs(tmp_path: Path) -> None:
         proc.wait(timeout=20)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_argus_serve_with_two_workers_shares_one_database(tmp_path: Path) -> None:
+    """Two worker processes on one port: an empty SQLite database is migrated once, and an
+    answer cached by whichever worker served the first upload is found by both."""
+    import io
+
+    import skimage.data
+    from PIL import Image
+
+    port = _free_port()
+    data_dir = tmp_path / "argus-data"
+    env = {
+        **os.environ,
+        "ARGUS_HOST": "127.0.0.1",
+        "ARGUS_DATA_DIR": str(data_dir),
+        "ARGUS_OFFLINE": "1",
+    }
+    argus = Path(sys.executable).with_name("argus")
+    proc = subprocess.Popen(
+        [str(argus), "serve", "--workers", "2", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    buf = io.BytesIO()
+    Image.fromarray(skimage.data.astronaut()).save(buf, "JPEG", quality=90)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            assert time.monotonic() < deadline, "server did not start within 180 s"
+            time.sleep(0.2)
+        answers = []
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for _ in range(6):  # new connections: the kernel spreads them over the workers
+                files = {"image": ("astronaut.jpg", buf.getvalue(), "image/jpeg")}
+                resp = client.post("/api/v1/classify", files=files, headers={"Connection": "close"})
+                assert resp.status_code == 200, resp.text
+                answers.append(resp.json())
+        assert [a["from_cache"] for a in answers] == [False] + [True] * 5
+        assert {a["data"]["category"] for a in answers} == {"single_person"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout:
+            proc.stdout.close()

@@ -6,6 +6,7 @@ original file, ask check-cache, upload a resized copy with ``image_hash``, ask a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 from collections.abc import Iterator
@@ -18,7 +19,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from argus.api.app import create_app
-from argus.config import ClassifySettings, Settings
+from argus.config import ClassifySettings, DatabaseSettings, Settings
+from argus.store import classify_log, request_log
+from argus.store.db import Database
 
 RGB = Any
 
@@ -162,3 +165,49 @@ def test_an_image_over_the_size_limit_is_refused(settings: Settings, coffee: RGB
     assert resp.status_code == 400
     # the whole file's size, though only the first limit + 1 bytes were read
     assert resp.json()["detail"] == f"图片过大：{len(data) / 2**20:.2f}MB，最大允许0.01MB"
+
+
+def test_a_cached_image_is_answered_without_decoding_its_pixels(
+    client: TestClient, grace_hopper: RGB
+) -> None:
+    data = encode(grace_hopper, quality=90)
+    assert post_image(client, data).json()["from_cache"] is False
+    # the frame marked lossless (SOF3), which libjpeg cannot decode: only a decode notices
+    frame = data.index(b"\xff\xc0")
+    broken = data[:frame] + b"\xff\xc3" + data[frame + 2 :]
+    image_hash = hashlib.sha256(data).hexdigest()
+    hit = post_image(client, broken, image_hash=image_hash)
+    assert hit.status_code == 200
+    assert hit.json()["from_cache"] is True
+    fresh = post_image(client, broken)  # its own hash: a miss, so it is decoded and refused
+    assert fresh.status_code == 400
+    assert fresh.json()["detail"].startswith("无效的图片文件")
+
+
+def test_a_clean_shutdown_writes_every_deferred_log_row_and_hit(
+    settings: Settings, coffee: RGB
+) -> None:
+    lazy = settings.model_copy(
+        update={"database": DatabaseSettings(write_interval_s=3600, write_batch_max=10_000)}
+    )
+    data = encode(coffee, quality=88)
+    image_hash = hashlib.sha256(data).hexdigest()
+    with TestClient(create_app(lazy)) as client:
+        post_image(client, data)
+        for _ in range(5):
+            client.post("/api/v1/classify/check-cache", json={"image_hash": image_hash})
+        pending = client.app.state.writes.pending
+    assert pending >= 6  # nothing was written on the request path
+
+    async def read() -> tuple[int, int]:
+        db = Database.from_settings(lazy)
+        try:
+            rows = await classify_log.since(db, start=classify_log.day_start())
+            logged = await request_log.recent(db, limit=100)
+            return len(rows), len(logged)
+        finally:
+            await db.dispose()
+
+    rows, logged = asyncio.run(read())
+    assert rows == 6
+    assert logged == 6

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import skimage.data
 from fastapi.testclient import TestClient
 from moderation_support import RGB, SEED_MODEL, client_for, upload
 
@@ -107,7 +108,7 @@ def test_fine_labels_show_the_face_and_no_exposed_part(
     assert only.json()["detections"] == []
 
 
-def test_fine_labels_show_the_weak_false_positive_on_coffee_but_call_it_normal(
+def test_fine_labels_find_nothing_exposed_on_coffee_and_the_librarys_own_false_positive(
     client: TestClient, coffee: RGB, encode_image: Callable[..., bytes]
 ) -> None:
     resp = client.post(
@@ -115,9 +116,17 @@ def test_fine_labels_show_the_weak_false_positive_on_coffee_but_call_it_normal(
         files=upload(encode_image(coffee), "c.jpg", "image/jpeg"),
     )
     body = resp.json()
-    assert body["label"] == "normal" and body["nsfw_score"] < 0.3
+    assert body["label"] == "normal" and body["nsfw_score"] == 0.0
+    assert body["detections"] == []  # fed BGR as NudeNet does, the saucer is no longer buttocks
+    wheel = np.ascontiguousarray(skimage.data.colorwheel()[..., :3])
+    resp = client.post(
+        "/api/v1/moderation/detect?exposed_only=true",
+        files=upload(encode_image(wheel, "PNG"), "w.png", "image/png"),
+    )
+    body = resp.json()
+    # NudeNet itself sees BUTTOCKS_EXPOSED in scikit-image's colour wheel (about 0.83)
     assert [d["label"] for d in body["detections"]] == ["BUTTOCKS_EXPOSED"]
-    assert body["detections"][0]["score"] < 0.5
+    assert body["label"] == "nsfw"
 
 
 def test_fine_labels_answer_in_argus_error_shape(client: TestClient) -> None:

@@ -44,6 +44,8 @@ from argus.models.hub.background import BackgroundPulls
 from argus.models.pool import ModelPool
 from argus.store import retention
 from argus.store.db import Database
+from argus.store.result_cache import ResultCache
+from argus.store.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +60,20 @@ async def _evict_loop(pool: ModelPool) -> None:
             log.info("unloaded idle models: %s", ", ".join(unloaded))
 
 
-async def _retention_loop(db: Database, settings: Settings) -> None:
+async def _preload(pool: ModelPool) -> None:
+    try:
+        await asyncio.to_thread(pool.preload)
+    except Exception:  # a model that fails to load says so again when a request needs it
+        log.exception("preloading models failed")
+
+
+async def _retention_loop(db: Database, settings: Settings, results: ResultCache) -> None:
     interval = settings.retention.interval_s
     while interval > 0:
         try:
             pruned = await retention.prune(db, settings=settings.retention)
+            if pruned.cache_entries:
+                results.forget_all()
             if pruned.cache_entries or pruned.request_log_rows:
                 log.info("pruned %s", pruned)
         except Exception:  # keep the loop alive; the next round tries again
@@ -84,8 +95,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.models.pull_on_first_use and not settings.offline:
             pulls = BackgroundPulls(settings)
         pool = ModelPool(settings, pulls=pulls)
+        writes = WriteBehind(
+            db,
+            interval_s=settings.database.write_interval_s,
+            max_pending=settings.database.write_batch_max,
+        )
+        db.pending_writes = writes.flush
+        if settings.database.write_interval_s > 0:
+            writes.start()
         app.state.settings = settings
         app.state.db = db
+        app.state.writes = writes
+        app.state.results = ResultCache(
+            db,
+            writes=writes,
+            max_entries=settings.database.memory_cache_entries,
+            ttl_s=settings.database.memory_cache_ttl_s,
+        )
         app.state.pool = pool
         app.state.tokens = TokenIssuer(settings)
         admin_password = AdminPassword(settings)
@@ -94,17 +120,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if setup_message:
             log.warning(setup_message)
         app.state.rate_limiter = RateLimiter()
-        await asyncio.to_thread(pool.preload)
+        # preloading runs in the background: the server answers (/health first) meanwhile,
+        # and a request for a model still loading waits for it in the pool
+        preloader = asyncio.create_task(_preload(pool))
         job_service = JobService(settings, db=db, pool=pool, metrics=app.state.metrics)
         app.state.jobs = job_service
         app.state.blobs = job_service.blobs
         await job_service.start()
         evictor = asyncio.create_task(_evict_loop(pool))
-        pruner = asyncio.create_task(_retention_loop(db, settings))
+        pruner = asyncio.create_task(_retention_loop(db, settings, app.state.results))
         try:
             yield
         finally:
-            for task in (evictor, pruner):
+            for task in (preloader, evictor, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -113,6 +141,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pending: set[asyncio.Task[None]] = app.state.pending_writes
             if pending:  # request-log rows still being written
                 await asyncio.gather(*pending, return_exceptions=True)
+            await writes.close()  # every batched row and hit count reaches the database
+            db.pending_writes = None
             await db.dispose()
 
     app = FastAPI(

@@ -42,14 +42,20 @@ def serve(
     pull: list[str] = typer.Option(
         [], "--pull", help="Pull (or convert) this model before serving; repeatable."
     ),
+    workers: int | None = typer.Option(
+        None,
+        min=1,
+        help="Server processes sharing the port and the database (default ARGUS_WORKERS or 1); "
+        "one per core uses every core for model work.",
+    ),
 ) -> None:
     """Run the HTTP server on the configured host and port."""
     import uvicorn
 
-    from argus.api.app import create_app
-
     settings = Settings()
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    overrides = {
+        k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
+    }
     if overrides:
         settings = settings.model_copy(update=overrides)
     for name in pull:
@@ -57,7 +63,15 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    console.print(f"Argus on http://{settings.host}:{settings.port}  (docs at /docs)")
+    processes = f", {settings.workers} worker processes" if settings.workers > 1 else ""
+    console.print(f"Argus on http://{settings.host}:{settings.port}{processes}  (docs at /docs)")
+    if settings.workers > 1:
+        from argus.api.workers import run_workers
+
+        run_workers(settings)
+        return
+    from argus.api.app import create_app
+
     uvicorn.run(
         create_app(settings),
         host=settings.host,

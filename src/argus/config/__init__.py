@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("./data"), description="Database, blobs and pulled models.")
     offline: bool = Field(False, description="Refuse every download, `argus models pull` included.")
     log_level: str = Field("info", description="Python logging level.")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Server processes of `argus serve` sharing the port and the database "
+        "(one per core uses every core for model work).",
+    )
     imaging: ImagingSettings = Field(default_factory=ImagingSettings)
     video: VideoSettings = Field(default_factory=VideoSettings)
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

@@ -103,6 +103,24 @@ class DatabaseSettings(BaseModel):
         description="Run migrations at start-up; default: yes on SQLite, no on server databases "
         "(run `argus db upgrade` there).",
     )
+    write_interval_s: float = Field(
+        1.0,
+        description="Request-log and classify-log rows and cache hit counts are written in "
+        "batches this often (0: at once).",
+    )
+    write_batch_max: int = Field(
+        256,
+        description="Buffered rows and hit counts that force a write; a crash loses at most "
+        "about twice this many (a clean shutdown none).",
+    )
+    memory_cache_entries: int = Field(
+        10_000, description="Images whose cached results each process keeps in memory (0: none)."
+    )
+    memory_cache_ttl_s: float = Field(
+        60.0,
+        description="How long a process trusts its in-memory copy of an image's cached results "
+        "(what other processes change is seen after this).",
+    )
 
 
 class JobSettings(BaseModel):

@@ -108,6 +108,22 @@ class Picture:
         return self.frame_count > 1
 
 
+@dataclass(frozen=True)
+class Header:
+    """What an image file says about itself before any pixel is decoded (see :func:`read_header`).
+
+    ``width``/``height`` are upright (EXIF orientation applied); the other fields are those of
+    :class:`Picture` (no frame count: counting a GIF's frames reads them all).
+    """
+
+    width: int
+    height: int
+    format: str
+    mime: str
+    exif: ExifInfo
+    byte_size: int
+
+
 class Frame(NamedTuple):
     """One frame of an animated image: index from 0, RGB pixels, display time in ms if known."""
 
@@ -153,6 +169,31 @@ def decode(data: bytes, limits: ImagingSettings, *, max_side: int | None = None)
         frame_count=frame_count,
         byte_size=len(data),
     )
+
+
+def read_header(data: bytes, limits: ImagingSettings) -> Header:
+    """Every check of :func:`decode` that needs no pixels, and what the header says.
+
+    Bytes, format, pixel count and a truncated JPEG/PNG are refused exactly as by
+    :func:`decode`; a file whose header reads but whose pixel data is corrupt passes here (only
+    the decode finds that). Costs a header parse, not a decode: a cache lookup can come first.
+
+    Raises:
+        InvalidImage, PayloadTooLarge, UnsupportedMediaType: as :func:`decode`.
+    """
+    image, fmt = _open(data, limits)
+    with image, _decoder_errors(fmt):
+        format_name = image.format or fmt.name
+        exif, orientation = _exif_and_orientation(image, format_name)
+        width, height = _upright_size(image.size, orientation)
+        return Header(
+            width=width,
+            height=height,
+            format=format_name,
+            mime=fmt.mime if fmt.name == "HEIF" else MIME_TYPES.get(format_name, fmt.mime),
+            exif=exif,
+            byte_size=len(data),
+        )
 
 
 def iter_frames(

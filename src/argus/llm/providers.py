@@ -11,11 +11,11 @@ retryable, a timeout and other 4xx are not.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import importlib
+import sys
 from typing import Any
-
-import anthropic
-import openai
 
 from argus.config import LlmProviderSettings
 from argus.llm.base import LlmFailed, Provider, retry_after
@@ -23,21 +23,34 @@ from argus.llm.base import LlmFailed, Provider, retry_after
 _NO_KEY = "not-needed"  # vLLM and Ollama accept anything; the SDKs insist on some value
 
 
+def _sdk_errors(name: str) -> tuple[type[Exception], ...]:
+    """The exception class ``name`` of each LLM SDK imported so far (they share the names).
+
+    The SDKs are imported only when a provider is called (about a second of start-up each).
+    """
+    sdks = (sys.modules.get("openai"), sys.modules.get("anthropic"))
+    return tuple(getattr(sdk, name) for sdk in sdks if sdk is not None)
+
+
+async def _load_sdk(module: str) -> None:
+    """Import an SDK on first use, in a thread: the event loop keeps serving meanwhile."""
+    if module not in sys.modules:
+        await asyncio.to_thread(importlib.import_module, module)
+
+
 def _failure(name: str, exc: Exception) -> LlmFailed:
     """An SDK exception (``openai`` and ``anthropic`` share the names) as :class:`LlmFailed`."""
-    timeouts = (openai.APITimeoutError, anthropic.APITimeoutError)
-    connection = (openai.APIConnectionError, anthropic.APIConnectionError)
-    status_errors = (openai.APIStatusError, anthropic.APIStatusError)
-    if isinstance(exc, timeouts):
+    if isinstance(exc, _sdk_errors("APITimeoutError")):
         return LlmFailed(name, "timed out")
-    if isinstance(exc, connection):
+    if isinstance(exc, _sdk_errors("APIConnectionError")):
         return LlmFailed(name, f"connection failed ({exc})", retryable=True)
-    if isinstance(exc, status_errors):
-        status = exc.status_code
+    if isinstance(exc, _sdk_errors("APIStatusError")):
+        status: int = getattr(exc, "status_code", 0)
+        message = getattr(exc, "message", str(exc))
         failed = LlmFailed(
-            name, f"HTTP {status}: {exc.message}", retryable=status == 429 or status >= 500
+            name, f"HTTP {status}: {message}", retryable=status == 429 or status >= 500
         )
-        failed.retry_after_s = retry_after(exc.response.headers)
+        failed.retry_after_s = retry_after(exc.response.headers)  # type: ignore[attr-defined]
         return failed
     return LlmFailed(name, f"{type(exc).__name__}: {exc}")
 
@@ -58,6 +71,9 @@ class OpenAiCompatible(Provider):
             }
         ]
         key = c.api_key.get_secret_value() if c.api_key else _NO_KEY
+        await _load_sdk("openai")
+        import openai
+
         try:
             async with openai.AsyncOpenAI(
                 api_key=key, base_url=c.base_url, timeout=self.timeout_s, max_retries=0
@@ -95,6 +111,9 @@ class Anthropic(Provider):
             {"type": "text", "text": prompt},
         ]
         key = c.api_key.get_secret_value() if c.api_key else _NO_KEY
+        await _load_sdk("anthropic")
+        import anthropic
+
         try:
             async with anthropic.AsyncAnthropic(
                 api_key=key, base_url=c.base_url, timeout=self.timeout_s, max_retries=0

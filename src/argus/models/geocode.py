@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.spatial import cKDTree
 
 from argus.errors import InvalidInput, ModelLoadFailed
 from argus.models.base import InferenceModel
@@ -167,6 +166,8 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
         self._lat = np.asarray(lat, np.float64)
         self._lon = np.asarray(lon, np.float64)
         self._rows = rows
+        from scipy.spatial import cKDTree  # a second of start-up: imported when first used
+
         self._tree = cKDTree(unit_vectors(self._lat, self._lon))
 
     def _load_towns(self, path: Path) -> None:

@@ -1,12 +1,15 @@
 """`NudeNetDetector`: NudeNet v3's YOLOv8n body-part detector on Argus's ONNX Runtime session.
 
-The graph (``320n.onnx`` from the ``nudenet`` wheel, AGPL-3.0) takes ``(B, 3, 320, 320)`` RGB in
-[0, 1] and returns ``(B, 22, 2100)``: per anchor ``cx, cy, w, h`` in input pixels followed by 18
-class scores. Pre- and post-processing follow ``nudenet.NudeDetector``: the image is padded with
-black on the right and bottom to a square, resized to 320 px (bilinear), and after the score
-threshold one class-agnostic non-maximum suppression keeps the best box among overlapping ones.
-The batch axis of the graph is dynamic, so a batch of images runs as one call (in chunks of
-:data:`MAX_BATCH`).
+The graph (``320n.onnx`` from the ``nudenet`` wheel, AGPL-3.0) takes ``(B, 3, 320, 320)`` **BGR** in
+[0, 1]: NudeNet's own reader swaps the channels of an OpenCV (BGR) image twice
+(``cvtColor(RGBA2BGR)`` on three channels, then ``blobFromImage(swapRB=True)``), so the model has
+always been fed BGR, and on the sample photos Argus's detections equal the library's only that way
+(fed RGB, coffee's saucer scored 0.30 "buttocks exposed"; the library sees nothing). It returns
+``(B, 22, 2100)``: per anchor ``cx, cy, w, h`` in input pixels followed by 18 class scores. Pre- and
+post-processing follow ``nudenet.NudeDetector``: the image is padded with black on the right and
+bottom to a square, resized to 320 px (bilinear), and after the score threshold one class-agnostic
+non-maximum suppression keeps the best box among overlapping ones. The batch axis of the graph is
+dynamic, so a batch of images runs as one call (in chunks of :data:`MAX_BATCH`).
 """
 
 from __future__ import annotations
@@ -69,13 +72,13 @@ def letterbox(image: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple[Flo
     """Pad an RGB image (H, W, 3) to a square at its bottom/right and resize it to ``size``.
 
     Returns ``(blob (3, size, size) float32 in [0, 1], scale)`` where input pixel coordinates are
-    ``scale`` times the blob's.
+    ``scale`` times the blob's. The blob's channels are B, G, R (what NudeNet feeds its model).
     """
     h, w = image.shape[:2]
     side = max(h, w)
     padded = cv2.copyMakeBorder(image, 0, side - h, 0, side - w, cv2.BORDER_CONSTANT, value=0)
     resized = cv2.resize(padded, (size, size), interpolation=cv2.INTER_LINEAR)
-    blob = resized.astype(np.float32).transpose(2, 0, 1) * np.float32(1.0 / 255.0)
+    blob = resized.astype(np.float32).transpose(2, 0, 1)[::-1] * np.float32(1.0 / 255.0)
     return np.ascontiguousarray(blob), side / size
 
 

@@ -21,6 +21,7 @@ from argus.config import Settings
 from argus.errors import ModelDownloading, ModelNotInstalled
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
 from argus.models.catalog import Catalog, HubSource, ModelSpec
+from argus.runtime.memory import release_freed_memory
 
 if TYPE_CHECKING:
     from argus.models.hub.background import BackgroundPulls
@@ -128,6 +129,8 @@ class ModelPool:
                 if m.loaded and m.name != keep:
                     m.unload()
                     unloaded.append(m.name)
+        if unloaded:
+            release_freed_memory()  # else the process stays at its peak resident size
         return unloaded
 
     def status(self) -> list[ModelStatus]:
@@ -163,3 +166,4 @@ class ModelPool:
             for m in self._models.values():
                 m.unload()
             self._models.clear()
+        release_freed_memory()

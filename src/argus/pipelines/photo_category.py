@@ -1,28 +1,33 @@
 """Seed 000's photo classification: validate, cache lookup, engines in order, cache write.
 
-:class:`PhotoClassifier` is used by the HTTP routes and by ``argus classify`` alike. For one
-upload: the bytes are checked the seed's way (size, a readable image, an allowed format; every
-failure a 400 with the seed's Chinese message), decoded once, and looked up in the platform's
-result cache under the client's ``image_hash`` when it sent a SHA-256, else the bytes' own. On a
-miss the engines run in the configured order (``llm`` only while a provider is configured,
-``clip`` only while both CLIP towers are pulled): the first answers as ``llm``/``local``, a later
-one as ``llm_fallback``/``local_fallback``; ``clip`` is a local engine in seed 000's vocabulary
-(``local``/``local_fallback``) and the answer's ``engine`` field says ``clip``. Answers are
-cached when seed 000 would trust them (not a failure, not ``other`` at 0.5, confidence at least
-0.3); clip and local answers only with ``cache_local`` and never ``other``. While an LLM comes
-first, cached clip/local answers are not served, so configuring an LLM later improves old
-photos. A clip or local answer under 0.3 confidence goes on to the next engine when there is
-one, so an LLM is only paid for the photos the offline engines cannot place. An EXIF GPS
+:class:`PhotoClassifier` is used by the HTTP routes and by ``argus classify`` alike. For one upload:
+the bytes are checked the seed's way (size, a readable image, an allowed format; every failure a 400
+with the seed's Chinese message; like the seed, only the header is read for that) and looked up in
+the platform's result cache under the client's ``image_hash`` when it sent a SHA-256, else the
+bytes' own: a hit is answered without decoding a pixel (from the process's in-memory view of the
+cache, :class:`~argus.store.result_cache.ResultCache`, hits counted in batches). On a miss the image
+is decoded once and the engines run in the configured order (``llm`` only while a provider is
+configured, ``clip`` only while both CLIP towers are pulled): the first answers as
+``llm``/``local``, a later one as ``llm_fallback``/``local_fallback``; ``clip`` is a local engine in
+seed 000's vocabulary (``local``/``local_fallback``) and the answer's ``engine`` field says
+``clip``. Answers are cached when seed 000 would trust them (not a failure, not ``other`` at 0.5,
+confidence at least 0.3); clip and local answers only with ``cache_local`` and never ``other``.
+While an LLM comes first, cached clip/local answers are not served, so configuring an LLM later
+improves old photos. A clip or local answer under 0.3 confidence goes on to the next engine when
+there is one, so an LLM is only paid for the photos the offline engines cannot place. An EXIF GPS
 position is turned into the nearest city offline and returned with the answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import io
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +35,7 @@ from PIL import Image
 
 from argus.config import Settings
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
-from argus.imaging import Picture, decode
+from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
 from argus.models.pool import ModelPool
 from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
@@ -38,7 +43,7 @@ from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import classify_local
 from argus.store import cache
 from argus.store.db import Database
-from argus.store.tables import CacheEntry
+from argus.store.result_cache import Entry, ResultCache
 from argus.timing import span
 
 log = logging.getLogger(__name__)
@@ -50,6 +55,7 @@ CLIP_RECHECK_S = 5.0  # how long "are the CLIP towers pulled?" is remembered
 LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _MIB = 1024 * 1024
+INLINE_HASH_BYTES = 512 * 1024  # larger uploads are hashed in a thread (about 1 ms per 512 KiB)
 
 
 @dataclass
@@ -93,8 +99,8 @@ def client_hash(value: str | None) -> str | None:
     return None
 
 
-def _cached_outcome(row: CacheEntry, image_hash: str) -> Outcome:
-    result: dict[str, Any] = row.result if isinstance(row.result, dict) else {}
+def _cached_outcome(row: Entry, image_hash: str) -> Outcome:
+    result = row.result
     return Outcome(
         image_hash=image_hash,
         category=str(result.get("category", "other")),
@@ -110,11 +116,18 @@ def _cached_outcome(row: CacheEntry, image_hash: str) -> Outcome:
 class PhotoClassifier:
     """The photo-category pipeline over one app's settings, model pool and database."""
 
-    def __init__(self, settings: Settings, pool: ModelPool, db: Database) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        pool: ModelPool,
+        db: Database,
+        results: ResultCache | None = None,
+    ) -> None:
         self.settings = settings
         self.config = settings.classify
         self.pool = pool
         self.db = db
+        self.results = results if results is not None else ResultCache(db, max_entries=0)
         self.chain = LlmChain(self.config)
         self.engine_order: list[str] = list(self.config.engines)
         self._clip_seen: tuple[float, bool] | None = None  # (when checked, both towers pulled)
@@ -168,47 +181,61 @@ class PhotoClassifier:
                 f"图片过大：{size / _MIB:.2f}MB，最大允许{self.config.max_image_mb:g}MB"
             )
 
+    def check(self, data: bytes) -> Header:
+        """The seed's checks of an upload from its header alone (no pixel decoded):
+        :class:`InvalidImage` (400) with the seed's message."""
+        self.check_size(len(data))
+        with self._seed_errors():
+            header = read_header(data, self.limits)
+        fmt = header.format.lower()
+        allowed = [f.lower() for f in self.config.allowed_formats]
+        if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
+            raise InvalidImage(
+                f"不支持的图片格式：{header.format}，支持的格式：{', '.join(allowed)}"
+            )
+        return header
+
     def validate(self, data: bytes) -> Picture:
         """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
-        self.check_size(len(data))
+        self.check(data)
+        with self._seed_errors(), span("decode"):
+            return decode(data, self.limits, max_side=DECODE_MAX_SIDE)
+
+    @contextlib.contextmanager
+    def _seed_errors(self) -> Iterator[None]:
         try:
-            with span("decode"):
-                picture = decode(data, self.limits, max_side=DECODE_MAX_SIDE)
+            yield
         except PayloadTooLarge as exc:
             raise InvalidImage(f"图片过大：{exc.message}") from exc
         except ArgusError as exc:
             raise InvalidImage(f"无效的图片文件：{exc.message}") from exc
-        fmt = picture.format.lower()
-        allowed = [f.lower() for f in self.config.allowed_formats]
-        if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
-            raise InvalidImage(
-                f"不支持的图片格式：{picture.format}，支持的格式：{', '.join(allowed)}"
-            )
-        return picture
 
     async def lookup(self, image_hash: str) -> Outcome | None:
         """The cached answer for an image hash (counting the hit), or None."""
-        rows = await cache.lookup_by_hash(self.db, sha256=image_hash, task=TASK)
+        entries = await self.results.entries(sha256=image_hash, task=TASK)
         llm_first = bool(self.engines) and self.engines[0] == "llm"
         offline = self.offline_models
-        usable = [r for r in rows if not llm_first or r.model not in offline]
-        for row in usable:
-            key = cache.CacheKey(
-                row.sha256, row.task, row.model, row.model_version, row.options_hash
-            )
-            hit = await cache.get(self.db, key=key)
-            if hit is not None:
-                return _cached_outcome(hit, image_hash)
+        for entry in entries:
+            if not llm_first or entry.model not in offline:
+                await self.results.hit(entry)
+                return _cached_outcome(entry, image_hash)
         return None
 
     async def classify(self, data: bytes, *, image_hash: str | None = None) -> Outcome:
-        """Classify one upload (validation errors raise :class:`InvalidImage`)."""
+        """Classify one upload (validation errors raise :class:`InvalidImage`).
+
+        The header is checked and the bytes hashed first; only a cache miss decodes pixels.
+        """
         start = time.perf_counter()
-        picture = await asyncio.to_thread(self.validate, data)
-        key = client_hash(image_hash) or picture.sha256
-        location = await self._location(picture)
+        small = len(data) <= INLINE_HASH_BYTES
+        header = self.check(data) if small else await asyncio.to_thread(self.check, data)
+        key = client_hash(image_hash)
+        if key is None:
+            key = _sha256(data) if small else await asyncio.to_thread(_sha256, data)
+        location = await self._location(header.exif)
         outcome = await self.lookup(key)
         if outcome is None:
+            picture = await asyncio.to_thread(self.validate, data)
             outcome = await self._infer(picture, key)
             await self._store(outcome)
         outcome.location = location
@@ -313,7 +340,7 @@ class PhotoClassifier:
             "method": outcome.inference_method,
             "engine": outcome.engine,
         }
-        await cache.put(self.db, key=key, result=result)
+        await self.results.put(key=key, result=result)
 
     async def _clip(
         self, picture: Picture, key: str, method: str, more: bool, notes: list[str]
@@ -357,8 +384,8 @@ class PhotoClassifier:
             notes=notes,
         )
 
-    async def _location(self, picture: Picture) -> dict[str, Any] | None:
-        gps = picture.exif.gps
+    async def _location(self, exif: ExifInfo) -> dict[str, Any] | None:
+        gps = exif.gps
         if gps is None:
             return None
         try:
@@ -388,3 +415,7 @@ class PhotoClassifier:
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=90)
         return buffer.getvalue()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -149,6 +149,7 @@ async def stats(db: Database, *, task: str | None = None) -> CacheStats:
     )
     if task is not None:
         query = query.where(CacheEntry.task == task)
+    await db.settle()
     async with db.session() as session:
         entries, hits, size = (await session.execute(query)).one()
     return CacheStats(entries=int(entries), hits=int(hits), size_bytes=int(size))

@@ -46,6 +46,7 @@ async def since(
     query = select(ClassifyRequest).where(ClassifyRequest.created_at >= start)
     if until is not None:
         query = query.where(ClassifyRequest.created_at < until)
+    await db.settle()
     async with db.session() as session:
         return list(await session.scalars(query.order_by(ClassifyRequest.id)))
 
@@ -54,6 +55,7 @@ async def cached_answers(db: Database, *, task: str) -> list[CachedAnswer]:
     """Category, confidence and hit count of every cached answer of ``task``."""
     query = select(CacheEntry.result, CacheEntry.hits).where(CacheEntry.task == task)
     out = []
+    await db.settle()
     async with db.session() as session:
         for result, hits in await session.execute(query):
             data: dict[str, Any] = result if isinstance(result, dict) else {}

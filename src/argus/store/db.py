@@ -9,15 +9,12 @@ here, in code, from the migrations shipped inside the package.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, CursorResult, Result, make_url
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +30,8 @@ from argus import timing
 from argus.store.tables import Base
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from argus.config import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -63,8 +62,29 @@ def async_url(url: str | URL) -> URL:
     return parsed
 
 
+_REVISION_RE = re.compile(r"^(down_revision|revision)\b[^=]*=\s*['\"]([^'\"]+)['\"]", re.M)
+
+
+def shipped_head() -> str | None:
+    """The newest shipped migration read from the files' ``revision``/``down_revision`` lines
+    (no Alembic import: about a second of start-up); None when that is not one clear head."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((k, v) for k, v in _REVISION_RE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            return None
+        revisions.add(found["revision"])
+        if "down_revision" in found:
+            parents.add(found["down_revision"])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
 def alembic_config() -> Config:
     """Alembic's configuration for Argus's migrations; no ``alembic.ini`` is involved."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("path_separator", "os")
@@ -73,6 +93,8 @@ def alembic_config() -> Config:
 
 def head_revision() -> str | None:
     """The newest migration shipped with this version of Argus."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
@@ -122,6 +144,9 @@ class Database:
         event.listen(self.engine.sync_engine, "before_cursor_execute", _started)
         event.listen(self.engine.sync_engine, "after_cursor_execute", _finished)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        #: Writes deferred by this process (see :mod:`argus.store.write_behind`), run by
+        #: :meth:`settle` before a read that must see them.
+        self.pending_writes: Callable[[], Awaitable[Any]] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -134,12 +159,22 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
 
+    async def settle(self) -> None:
+        """Write what this process deferred (log rows, cache hits), so a read sees it all."""
+        if self.pending_writes is not None:
+            await self.pending_writes()
+
     def session(self) -> AsyncSession:
         """A new session; use it as ``async with db.session() as s, s.begin(): ...``."""
         return self.sessions()
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Run the migrations up to ``revision`` (creates every table on an empty database)."""
+        """Run the migrations up to ``revision`` (creates every table on an empty database).
+
+        A database already at the shipped head is left alone without importing Alembic.
+        """
+        if revision == "head" and await self._at_head():
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_command, "upgrade", revision)
 
@@ -147,8 +182,21 @@ class Database:
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_command, "downgrade", revision)
 
+    async def _at_head(self) -> bool:
+        head = shipped_head()
+        if head is None:
+            return False
+        try:
+            async with self.engine.connect() as conn:
+                rows = list(await conn.execute(text("SELECT version_num FROM alembic_version")))
+        except DBAPIError:  # no version table yet: an empty database
+            return False
+        return [row[0] for row in rows] == [head]
+
     async def current_revision(self) -> str | None:
         """The migration the database is at (None for an empty database)."""
+        from alembic.runtime.migration import MigrationContext
+
         async with self.engine.connect() as conn:
             return await conn.run_sync(
                 lambda sync: MigrationContext.configure(sync).get_current_revision()
@@ -181,11 +229,16 @@ def rowcount(result: Result[Any]) -> int:
 
 
 def _run_command(connection: Connection, name: str, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     getattr(command, name)(cfg, revision)
 
 
 def _diff(connection: Connection) -> list[Any]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"compare_type": True})
     return list(compare_metadata(context, Base.metadata))

@@ -189,7 +189,10 @@ class LocalBlobStore(BlobStore):
         def remove() -> bool:
             if not folder.exists():
                 return False
-            shutil.rmtree(folder)
+            try:
+                shutil.rmtree(folder)
+            except FileNotFoundError:  # another server process removed it meanwhile
+                return False
             return True
 
         return await asyncio.to_thread(remove)

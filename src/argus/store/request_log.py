@@ -88,6 +88,7 @@ async def recent(
         query = query.where(RequestLog.tenant == tenant)
     if route is not None:
         query = query.where(RequestLog.route == route)
+    await db.settle()
     async with db.session() as session:
         return list(await session.scalars(query.limit(limit)))
 
@@ -110,6 +111,7 @@ async def route_stats(
     durations: dict[tuple[str, str], list[float]] = defaultdict(list)
     errors: dict[tuple[str, str], int] = defaultdict(int)
     client_errors: dict[tuple[str, str], int] = defaultdict(int)
+    await db.settle()
     async with db.session() as session:
         for route, method, status, duration in await session.execute(query):
             durations[route, method].append(float(duration))
@@ -162,6 +164,7 @@ async def daily_counts(
     counts: dict[str, dict[str, int]] = {
         (start + timedelta(days=i)).strftime("%Y-%m-%d"): {} for i in range(days)
     }
+    await db.settle()
     async with db.session() as session:
         for route, created_at in await session.execute(query):
             per_route = counts.setdefault(created_at.strftime("%Y-%m-%d"), {})

@@ -3,7 +3,8 @@
 Shapes, limits and error bodies are the seed's (``{"detail": message}``, 400 for an image that
 is too large, unreadable or of a format not allowed; 422 for a missing field). ``X-User-ID`` and
 the body's ``user_id`` are only recorded, as in the seed: the cache is global. Each image gives
-one ``classify_requests`` row for the stats routes.
+one ``classify_requests`` row for the stats routes, written in batches off the request path
+(:mod:`argus.store.write_behind`); the stats routes flush them before they read.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from argus.errors import ArgusError, InvalidInput
 from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
 from argus.store import classify_log
 from argus.store.tables import ClassifyRequest
+from argus.store.write_behind import WriteBehind
 
 router = APIRouter(
     prefix="/api/v1",
@@ -45,12 +47,14 @@ router = APIRouter(
 UserHeader = Annotated[str | None, Header(alias="X-User-ID")]
 
 
-def get_classifier(request: Request) -> PhotoClassifier:
+async def get_classifier(request: Request) -> PhotoClassifier:
     """The app's classifier, built on first use from what the lifespan made."""
     state = request.app.state
     classifier: PhotoClassifier | None = getattr(state, "photo_classifier", None)
     if classifier is None:
-        classifier = PhotoClassifier(state.settings, state.pool, state.db)
+        classifier = PhotoClassifier(
+            state.settings, state.pool, state.db, getattr(state, "results", None)
+        )
         state.photo_classifier = classifier
     return classifier
 
@@ -108,6 +112,15 @@ def _count(request: Request, outcome: Outcome | None) -> None:
     request.app.state.metrics.cache.labels(task=TASK, outcome="hit" if hit else "miss").inc()
 
 
+async def _log(request: Request, classifier: PhotoClassifier, rows: list[ClassifyRequest]) -> None:
+    """Record the rows: batched off the request path when the app defers its writes."""
+    writes: WriteBehind | None = getattr(request.app.state, "writes", None)
+    if writes is not None:
+        await writes.add(list(rows))
+    else:
+        await classify_log.add(classifier.db, rows)
+
+
 def _data(outcome: Outcome) -> ClassificationData:
     return ClassificationData.model_validate(outcome.data())
 
@@ -139,7 +152,7 @@ async def classify(
         user_id=x_user_id,
         request=request,
     )
-    await classify_log.add(classifier.db, [row])
+    await _log(request, classifier, [row])
     return ClassificationResponse(
         data=_data(outcome),
         from_cache=outcome.from_cache,
@@ -208,7 +221,7 @@ async def classify_batch(
                 elapsed_ms=elapsed,
             )
         )
-    await classify_log.add(classifier.db, rows)
+    await _log(request, classifier, rows)
     succeeded = sum(item.success for item in items)
     return BatchClassifyResponse(
         total=len(items),
@@ -242,7 +255,7 @@ async def check_cache(
         image_hash=body.image_hash.lower(),
     )
     row.success = True
-    await classify_log.add(classifier.db, [row])
+    await _log(request, classifier, [row])
     return CheckCacheResponse(
         cached=outcome is not None,
         data=_data(outcome) if outcome else None,
@@ -288,7 +301,7 @@ async def batch_check_cache(
         )
         row.success = True
         rows.append(row)
-    await classify_log.add(classifier.db, rows)
+    await _log(request, classifier, rows)
     return BatchCheckCacheResponse(
         total=len(items),
         cached_count=sum(item.cached for item in items),

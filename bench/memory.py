@@ -1,0 +1,111 @@
+"""Memory coming back: the server's resident size idle, after work, and after idle unloading.
+
+Starts ``argus serve`` (one process) on a free loopback port with ``ARGUS_MODELS__TTL_S=2``,
+reads its RSS (from /proc) once ``/health`` answers and a cached classify has run (idle), then
+after NSFW, face-feature and uncached classify requests (peak), then after the pool's idle
+eviction has unloaded every model (it runs every 30 s). The figure that matters is the last one
+against the idle one (goal: within 15 %).
+
+Run: ``.venv/bin/python bench/memory.py [--requests 20]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import skimage.data
+from PIL import Image
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def jpeg(image: object) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, "JPEG", quality=90)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--wait", type=float, default=75.0, help="seconds to wait for unloading")
+    args = parser.parse_args()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    photos = [
+        jpeg(skimage.data.astronaut()),
+        jpeg(skimage.data.coffee()),
+        jpeg(skimage.data.chelsea()),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "ARGUS_DATA_DIR": str(Path(tmp) / "data"),
+            "ARGUS_OFFLINE": "1",
+            "ARGUS_LOG_LEVEL": "warning",
+            "ARGUS_MODELS__TTL_S": "2",
+        }
+        argus = str(Path(sys.executable).with_name("argus"))
+        proc = subprocess.Popen(
+            [argus, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            while True:
+                try:
+                    if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            with httpx.Client(base_url=base, timeout=120) as client:
+                client.post("/api/v1/classify/check-cache", json={"image_hash": "0" * 64})
+                time.sleep(1)
+                idle = rss_mb(proc.pid)
+                peak = idle
+                for i in range(args.requests):
+                    data = photos[i % len(photos)]
+                    client.post(
+                        "/api/v1/moderation/detect", files={"file": ("p.jpg", data, "image/jpeg")}
+                    )
+                    client.post(
+                        "/api/extract_feature", files={"image": ("p.jpg", data, "image/jpeg")}
+                    )
+                    unique = data + i.to_bytes(4, "big")
+                    client.post(
+                        "/api/v1/classify", files={"image": ("p.jpg", unique, "image/jpeg")}
+                    )
+                    peak = max(peak, rss_mb(proc.pid))
+                deadline = time.monotonic() + args.wait
+                after = rss_mb(proc.pid)
+                while time.monotonic() < deadline:
+                    time.sleep(2)
+                    after = rss_mb(proc.pid)
+            print(
+                f"idle {idle:.0f} MB, after work {peak:.0f} MB, after idle unload {after:.0f} MB "
+                f"({after / idle:.2f}x idle)"
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

