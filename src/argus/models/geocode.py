@@ -185,6 +185,8 @@ class OfflineGeocoder(InferenceModel[Sequence[float], Place]):
         for t, (r, km) in enumerate(zip(town_row, gap, strict=True)):
             if km <= SAME_PLACE_KM and self._rows[r][0] == towns.name[t]:
                 row_town[int(r)] = t
+        from scipy.spatial import cKDTree  # imported when first used (start-up time)
+
         self._towns = towns
         self._town_tree = cKDTree(xyz)
         self._town_reach = reach_km(towns.population)
