@@ -26,7 +26,9 @@ log = logging.getLogger("argus.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Routes not worth a database row: probes, scrapes, docs, and paths that match nothing.
-UNLOGGED_ROUTES = frozenset({"/metrics", "/health", "/docs", "/openapi.json", "<unmatched>"})
+UNLOGGED_ROUTES = frozenset(
+    {"/metrics", "/health", "/ready", "/docs", "/openapi.json", "<unmatched>"}
+)
 
 
 def route_template(request: Request) -> str:

@@ -165,3 +165,9 @@ class AuthSettings(BaseModel):
     rate_limit_per_min: int = Field(
         0, description="Default requests per minute per API key (0: unlimited)."
     )
+    login_max_failures: int = Field(
+        5,
+        description="Failed admin logins from one address for one user name within "
+        "login_window_s before further tries get 429 (0: no limit).",
+    )
+    login_window_s: float = Field(300.0, description="Window of login_max_failures, seconds.")

@@ -23,7 +23,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from argus.api.auth import DEFAULT_TENANT, Principal, credentials, keys_required, principal
+from argus.api.auth import (
+    DEFAULT_TENANT,
+    Principal,
+    auth_check,
+    credentials,
+    keys_required,
+    principal,
+)
 from argus.api.deps import AppSettings, Pool
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
@@ -44,6 +51,7 @@ MODELS_HEADER = "X-Argus-Models"
 _MIB = 1024 * 1024
 
 
+@auth_check
 async def seed_caller(request: Request) -> Principal:
     """Seed 001's X-API-Key check mapped onto Argus's keys (see the module docstring)."""
     settings: Settings = request.app.state.settings
