@@ -22,6 +22,18 @@ class ImagingSettings(BaseModel):
     max_frames: int = Field(
         1000, description="Most frames read from one animated image (GIF, WebP, MPO)."
     )
+    max_sampled_frames: int = Field(
+        200,
+        description="Most frames of one animated image run through a model in one request, "
+        "after sampling (fast_mode keeps fewer); above it the request answers 413 naming "
+        "this limit. Frames cost a model run each: 999 of them took a core for a minute.",
+    )
+    max_decoded_pixels: int = Field(
+        600_000_000,
+        description="Budget of one animated image: width*height of the canvas times the frames "
+        "decoded (every frame is drawn over the previous ones, so all count); checked from "
+        "the header before any frame is decoded (413).",
+    )
 
 
 class VideoSettings(BaseModel):
