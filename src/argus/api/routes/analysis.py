@@ -12,13 +12,13 @@ task in error, which the contracts treat as a bug. A malformed ``tasks_json`` an
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
+from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings, Pool, Tenant
 from argus.api.schemas.analysis import (
@@ -103,7 +103,7 @@ async def analyze_image_upload(
     tasks_json: str = Form(..., description="JSON list of tasks, as `tasks` of /analyze_image/."),
 ) -> Any:
     try:
-        tasks = _TASKS.validate_python(json.loads(tasks_json))
+        tasks = _TASKS.validate_python(jsonform.loads(tasks_json))
     except (ValueError, ValidationError) as exc:
         return JSONResponse(
             {"detail": f"Invalid tasks JSON format or structure: {exc}"}, status_code=400

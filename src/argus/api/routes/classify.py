@@ -8,7 +8,6 @@ one ``classify_requests`` row for the stats routes.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
+from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import Caller
 from argus.api.schemas.classify import (
@@ -164,7 +164,7 @@ async def classify_batch(
     hashes: list[object] = []
     if image_hashes:
         try:
-            parsed = json.loads(image_hashes)
+            parsed = jsonform.loads(image_hashes)
             hashes = parsed if isinstance(parsed, list) else []
         except ValueError:
             hashes = []  # the seed ignores a malformed list
