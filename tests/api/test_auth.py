@@ -143,3 +143,14 @@ def test_set_password_prints_a_hash_that_logs_in(settings: Settings) -> None:
     with TestClient(create_app(configured)) as c:
         ok = c.post("/api/v1/auth/login", json={"username": "admin", "password": "s3cret!"})
         assert ok.status_code == 200
+
+
+def test_metrics_need_a_key_when_keys_are_required(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    created = client.post(
+        "/api/v1/keys", json={"tenant": "ops", "name": "scraper"}, headers=_admin(client)
+    )
+    key = created.json()["secret"]
+    resp = client.get("/metrics", headers={"X-API-Key": key})
+    assert resp.status_code == 200
+    assert "argus" in resp.text

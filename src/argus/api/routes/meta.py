@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from argus import __version__
-from argus.api.deps import AppSettings, Db
+from argus.api.deps import AppSettings, Caller, Db
 from argus.api.health import HealthMonitor
 
 router = APIRouter(tags=["service"])
@@ -66,8 +66,13 @@ async def ready(settings: AppSettings, db: Db) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (an API key is needed where keys are required)",
+    response_class=Response,
+    responses={401: {"description": "Keys are required and none valid was sent"}},
+)
+def metrics(request: Request, _: Caller) -> Response:
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
