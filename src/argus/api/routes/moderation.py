@@ -32,6 +32,7 @@ from argus.api.auth import (
     principal,
 )
 from argus.api.deps import AppSettings, Pool
+from argus.api.disconnect import cancel_on_disconnect
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
 from argus.api.seed import seed_route_class
@@ -183,6 +184,7 @@ def _check_count(files: list[UploadFile], settings: Settings) -> None:
     responses=_SEED_ERRORS,
 )
 async def image_classification(
+    request: Request,
     pool: Pool,
     settings: AppSettings,
     file: Annotated[UploadFile, File(description="An image or GIF.")],
@@ -193,7 +195,8 @@ async def image_classification(
     data = await _read(file, settings.imaging.max_image_mb)
     moderator = _moderator(pool, settings, cascade)
     name = _names(settings, model_names, model_name)[0]
-    body = await asyncio.to_thread(moderator.classify, data, name)
+    async with cancel_on_disconnect(request) as progress:
+        body = await asyncio.to_thread(moderator.classify, data, name, progress)
     return _answer(body, moderator)
 
 
@@ -226,6 +229,7 @@ async def multi_image_classification(
     responses=_SEED_ERRORS,
 )
 async def image_query_classification(
+    request: Request,
     pool: Pool,
     settings: AppSettings,
     params: Params,
@@ -233,7 +237,8 @@ async def image_query_classification(
 ) -> JSONResponse:
     data = await _read(file, settings.imaging.max_image_mb)
     moderator = _moderator(pool, settings, params.cascade)
-    body = await asyncio.to_thread(moderator.query, data, params.names, params.query)
+    async with cancel_on_disconnect(request) as progress:
+        body = await asyncio.to_thread(moderator.query, data, params.names, params.query, progress)
     return _answer(body, moderator)
 
 
@@ -278,7 +283,10 @@ async def video_classification(
         if await asyncio.to_thread(_long_video, path, settings):
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
-        body = await asyncio.to_thread(moderator.query_video, path, params.names, params.query)
+        async with cancel_on_disconnect(request) as progress:
+            body = await asyncio.to_thread(
+                moderator.query_video, path, params.names, params.query, progress
+            )
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
     return _answer(body, moderator)
