@@ -44,6 +44,7 @@ def serve(
     import uvicorn
 
     from argus.api.app import create_app
+    from argus.api.server import uvicorn_options
 
     settings = Settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -58,6 +59,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        **uvicorn_options(settings),
     )
 
 

@@ -31,6 +31,20 @@ class ServerSettings(BaseModel):
     keep_alive_s: float = Field(
         5.0, description="Idle keep-alive connections are closed after this (Uvicorn)."
     )
+    header_timeout_s: float = Field(
+        10.0,
+        description="A connection whose request line and headers are not complete this long "
+        "after it opened (or after its first byte, on a kept-alive connection) is closed.",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=0,
+        description="Open connections and requests in progress per server process; beyond "
+        "this Uvicorn answers 503 at once (0: no limit).",
+    )
+    graceful_shutdown_s: float = Field(
+        30.0, description="On stop, how long requests in progress may take to finish."
+    )
     max_concurrent: int = Field(
         0,
         ge=0,
