@@ -110,6 +110,11 @@ class JobSettings(BaseModel):
         "redis://127.0.0.1:6379/0", description="Celery broker (Redis or RabbitMQ URL)."
     )
     webhook_timeout_s: float = Field(10.0, description="Timeout of completion webhooks.")
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signs completion webhooks: X-Argus-Signature: t=<unix>,v1=<hex "
+        "HMAC-SHA256 of '<t>.<body>'> (unsigned when unset).",
+    )
     webhook_allowed_networks: list[str] = Field(
         default_factory=list,
         description="Networks (CIDR) a job's webhook may reach besides public addresses; "
