@@ -60,8 +60,7 @@ class Fetched:
 #: routed to IPv4 by some stacks), IPv4-translated ``::ffff:0:a.b.c.d`` (SIIT), NAT64's
 #: well-known and local-use prefixes.
 _EMBEDDING_V4 = tuple(
-    ipaddress.IPv6Network(n)
-    for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+    ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
 )
 
 
