@@ -32,12 +32,16 @@ class Upload:
         self.parts = parts
         self.stall = stall
         self.read = 0  # body parts the server asked for
+        self.ended = False
 
     async def receive(self) -> dict[str, Any]:
         if self.stall and self.read:
             await asyncio.Event().wait()  # a client that stops sending
         part = next(self.parts, None)
         if part is None:
+            if self.ended:  # the body is complete: a client that stays sends nothing more
+                await asyncio.Event().wait()
+            self.ended = True
             return {"type": "http.request", "body": b"", "more_body": False}
         self.read += 1
         return {"type": "http.request", "body": part, "more_body": True}
@@ -165,42 +169,38 @@ def test_a_stalled_body_gets_408(settings: Settings) -> None:
 
 
 def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
-    server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=0.2)
+    server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=3)
     app = create_app(settings.model_copy(update={"server": server}))
     photo = encode(np.full((32, 32, 3), 128, np.uint8), "PNG")
     form = (
         b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
         b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--b--\r\n"
     )
+    path = "/api/image-classification"
 
     async def main() -> list[tuple[int, dict[str, str], Any]]:
         async with app.router.lifespan_context(app):
             admission = app.state.admission
             await admission.acquire()  # another request is working
             try:
-                # one waits its turn, in vain (the slot is not given back in time) ...
-                waited = await call(
-                    app, "/api/image-classification", Upload(iter([form])), MULTIPART
-                )
-                # ... and while one waits, the queue is full: refused before the body is read
-                queued = asyncio.create_task(
-                    call(app, "/api/image-classification", Upload(iter([form])), MULTIPART)
-                )
-                await asyncio.sleep(0.05)
+                # one request waits its turn, in vain (the slot is not given back in time) ...
+                queued = asyncio.create_task(call(app, path, Upload(iter([form])), MULTIPART))
+                while admission.stats.waiting < 1:
+                    assert not queued.done()
+                    await asyncio.sleep(0.005)
+                # ... and while it waits the queue is full: refused before the body is read
                 unread = Upload(iter([form]))
-                full = await call(app, "/api/image-classification", unread, MULTIPART)
+                full = await call(app, path, unread, MULTIPART)
                 assert unread.read == 0
-                answers = [waited, full, await queued]
+                answers = [full, await queued]
             finally:
                 admission.release()
             # with the slot free, the same request is answered
-            answers.append(
-                await call(app, "/api/image-classification", Upload(iter([form])), MULTIPART)
-            )
+            answers.append(await call(app, path, Upload(iter([form])), MULTIPART))
             return answers
 
-    waited, full, queued, free = asyncio.run(main())
-    for status, headers, body in (waited, full, queued):
+    full, queued, free = asyncio.run(main())
+    for status, headers, body in (full, queued):
         assert status == 503
         assert int(headers["retry-after"]) >= 1
         assert "busy" in body["detail"]

@@ -28,7 +28,10 @@ async def cancel_on_disconnect(request: Request) -> AsyncIterator[Progress]:
         # client's disconnect. (``Request.is_disconnected`` cannot see it through the
         # middleware's task groups: it gives up at the first checkpoint.)
         while True:
-            message = await request.receive()
+            try:
+                message = await request.receive()
+            except Exception:  # a server or middleware that cannot say: stop watching
+                return
             if message["type"] == "http.disconnect":
                 progress.cancel()
                 return
