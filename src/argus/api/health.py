@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 #: An async component check: None when the component works, else why it does not.
 Check = Callable[[], Awaitable[str | None]]
 InstantCheck = Callable[[], str | None]
+#: Consecutive timeouts before a check counts as failing (errors count at once).
+TIMEOUTS_TO_FAIL = 3
+_NO_ANSWER = "no answer within"
 
 
 class HealthMonitor:
@@ -33,6 +36,7 @@ class HealthMonitor:
         self._checks: dict[str, Check] = {}
         self._instant: dict[str, InstantCheck] = {}
         self._failing: dict[str, str] = {}
+        self._timeouts: dict[str, int] = {}
         self.checked_at: float | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -49,14 +53,30 @@ class HealthMonitor:
             async with asyncio.timeout(self.timeout_s):
                 return name, await check()
         except TimeoutError:
-            return name, f"no answer within {self.timeout_s:g} s"
+            return name, f"{_NO_ANSWER} {self.timeout_s:g} s"
         except Exception as exc:  # a check that breaks marks its component failing
             return name, f"{type(exc).__name__}: {exc}"
 
     async def refresh(self) -> None:
-        """Run every background check once (concurrently) and keep the outcomes."""
+        """Run every background check once (concurrently) and keep the outcomes.
+
+        A check that answers with an error fails at once; one that does not answer in time
+        (a database slow under load, or still starting) fails only after ``TIMEOUTS_TO_FAIL``
+        timeouts in a row, so a busy server is not declared dead by one slow ping."""
         outcomes = await asyncio.gather(*(self._run_one(n, c) for n, c in self._checks.items()))
-        self._failing = {name: why for name, why in outcomes if why is not None}
+        failing: dict[str, str] = {}
+        for name, why in outcomes:
+            if why is None:
+                self._timeouts.pop(name, None)
+                continue
+            if why.startswith(_NO_ANSWER):
+                self._timeouts[name] = self._timeouts.get(name, 0) + 1
+                if self._timeouts[name] < TIMEOUTS_TO_FAIL:
+                    if name in self._failing:  # keep the previous failure, if any
+                        failing[name] = self._failing[name]
+                    continue
+            failing[name] = why
+        self._failing = failing
         self.checked_at = time.time()
 
     def failing(self) -> dict[str, str]:
