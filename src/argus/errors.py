@@ -174,3 +174,35 @@ class Interrupted(ArgusError):
 
     code = "interrupted"
     status = 409
+
+
+class Overloaded(ServiceUnavailable):
+    """Too many requests are already being processed or waiting; ``retry_after_s`` says when
+    to try again (503 with ``Retry-After``)."""
+
+    code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class RequestTimeout(ArgusError):
+    """The client stopped sending its request body (408)."""
+
+    code = "request_timeout"
+    status = 408
+
+
+class LoginThrottled(RateLimited):
+    """Too many failed logins from this address for this user name."""
+
+    code = "login_throttled"
+
+    def __init__(self, retry_after_s: float) -> None:
+        ArgusError.__init__(
+            self,
+            f"Too many failed logins; retry in {retry_after_s:.0f} s.",
+            retry_after_s=retry_after_s,
+        )
+        self.retry_after_s = retry_after_s

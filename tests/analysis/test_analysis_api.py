@@ -184,6 +184,19 @@ def test_bad_tasks_json_is_400(
         assert r.json()["detail"].startswith("Invalid tasks JSON format or structure:")
 
 
+def test_a_task_list_over_the_limit_is_413_before_any_work(
+    client: TestClient, astronaut: RGB, encode_image: Callable[..., bytes]
+) -> None:
+    tasks = [{"operation_id": f"o{i}", "type": "detect_bounding_box"} for i in range(33)]
+    r = upload(client, encode_image(astronaut), tasks)
+    assert r.status_code == 413
+    assert r.json() == {"detail": "33 tasks in one request; at most 32 (analysis.max_tasks)"}
+    r = client.post(
+        "/analyze_image/", json={"image_url": "http://127.0.0.1:9/a.jpg", "tasks": tasks}
+    )
+    assert r.status_code == 413  # refused before the URL is even checked
+
+
 def test_bad_uploads_get_the_right_4xx(
     tmp_path: Any, astronaut: RGB, encode_image: Callable[..., bytes]
 ) -> None:

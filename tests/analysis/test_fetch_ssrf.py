@@ -46,6 +46,14 @@ def ipv6_loopback_works() -> bool:
         ("0.0.0.0", False),
         ("::1", False),
         ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("::127.0.0.1", False),  # IPv4-compatible loopback
+        ("::ffff:0:127.0.0.1", False),  # IPv4-translated loopback
+        ("::ffff:0:169.254.169.254", False),  # translated metadata
+        ("::10.0.0.1", False),  # IPv4-compatible private
+        ("64:ff9b::127.0.0.1", False),  # NAT64 to loopback
+        ("64:ff9b::8.8.8.8", True),  # NAT64 to a public address
+        ("2002:7f00:1::", False),  # 6to4 around 127.0.0.1
+        ("2002:a00:1::", False),  # 6to4 around 10.0.0.1
         ("fe80::1", False),
         ("fd00:ec2::254", False),  # AWS metadata over IPv6
         ("224.0.0.1", False),
@@ -81,7 +89,14 @@ def test_ipv6_loopback_is_refused_without_a_connection() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://10.0.0.7/a.jpg", "http://169.254.169.254/latest/meta-data/", "http://[::1]/"]
+    "url",
+    [
+        "http://10.0.0.7/a.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:127.0.0.1]/",
+    ],
 )
 def test_private_and_metadata_addresses_never_reach_the_transport(url: str) -> None:
     sent: list[httpx.Request] = []

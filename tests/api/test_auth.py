@@ -192,3 +192,14 @@ def test_two_server_processes_on_one_data_dir_take_one_first_run_password(
     with pytest.raises(AlreadySet):
         two.set("any", "second password")
     assert two.hash is not None and verify_password("first password", two.hash)
+
+
+def test_metrics_need_a_key_when_keys_are_required(client: TestClient) -> None:
+    assert client.get("/metrics").status_code == 401
+    created = client.post(
+        "/api/v1/keys", json={"tenant": "ops", "name": "scraper"}, headers=_admin(client)
+    )
+    key = created.json()["secret"]
+    resp = client.get("/metrics", headers={"X-API-Key": key})
+    assert resp.status_code == 200
+    assert "argus" in resp.text

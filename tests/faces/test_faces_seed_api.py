@@ -135,6 +135,17 @@ def test_features_of_different_sizes_are_a_400(client: TestClient) -> None:
     assert body["success"] is False and "128 vs 1" in body["message"]
 
 
+def test_huge_feature_values_give_a_finite_similarity_or_a_400(client: TestClient) -> None:
+    resp = client.post(
+        "/api/compare_features", json={"feature1": [3e38, 1e38], "feature2": [1e38, 3e38]}
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["similarity"] == pytest.approx(0.6, abs=1e-3)
+    resp = client.post("/api/compare_features", json={"feature1": [1e300, 1], "feature2": [1, 2]})
+    assert resp.status_code == 400
+    assert "float32 range" in resp.json()["message"]
+
+
 def test_a_malformed_feature_is_refused(
     client: TestClient, astronaut: RGB, encode_image: Encode
 ) -> None:

@@ -71,7 +71,9 @@ def test_too_many_frames_is_refused_before_the_first_frame(animation) -> None:
     with pytest.raises(PayloadTooLarge) as caught:
         iter_frames(animation("GIF", 3), ImagingSettings(max_frames=2))
     assert caught.value.status == 413
-    assert caught.value.message == "The GIF file has 3 frames; the limit is 2"
+    assert caught.value.message == (
+        "The GIF file has more than 2 frames; the limit is 2 (imaging.max_frames)"
+    )
 
 
 def test_a_still_image_is_one_frame(save, chelsea, limits) -> None:

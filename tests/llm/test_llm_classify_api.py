@@ -251,3 +251,16 @@ def test_the_seed_inference_switches_change_the_engine_order_at_runtime(
             "local_inference_fallback": True,
             "engines": ["llm", "clip", "local"],
         }
+
+
+def test_switches_leaving_no_engine_that_can_answer_are_a_422(settings: Settings) -> None:
+    route = "/api/v1/config/inference"
+    with serving(settings) as client:  # no LLM provider configured
+        login = client.post("/api/v1/auth/login", json={"username": "zywl", "password": "pw"})
+        token = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        before = client.get(route, headers=token).json()
+        body = {"use_local_inference": False, "local_inference_fallback": False}
+        refused = client.put(route, json=body, headers=token)
+        assert refused.status_code == 422
+        assert "No engine" in refused.text
+        assert client.get(route, headers=token).json() == before

@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from argus import __version__
+from argus.api.admission import Admission
 from argus.api.errors import install_error_handlers
+from argus.api.guard import RequestGuard
+from argus.api.health import HealthMonitor
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
 from argus.api.routes import (
@@ -37,6 +40,7 @@ from argus.api.routes import faces as faces_routes
 from argus.api.routes import moderation as moderation_routes
 from argus.auth.first_run import AdminPassword
 from argus.auth.ratelimit import RateLimiter
+from argus.auth.throttle import LoginThrottle
 from argus.auth.tokens import TokenIssuer
 from argus.config import Settings
 from argus.jobs.service import JobService
@@ -79,6 +83,10 @@ async def _retention_loop(db: Database, settings: Settings, results: ResultCache
         except Exception:  # keep the loop alive; the next round tries again
             log.exception("pruning failed; trying again in %s s", interval)
         await asyncio.sleep(interval)
+
+
+def _data_dir_missing(settings: Settings) -> str | None:
+    return None if settings.data_dir.is_dir() else f"{settings.data_dir} does not exist"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -127,11 +135,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs = job_service
         app.state.blobs = job_service.blobs
         await job_service.start()
+        health = HealthMonitor(
+            interval_s=settings.server.health_interval_s, timeout_s=settings.server.check_timeout_s
+        )
+        health.add_instant("data_dir", lambda: _data_dir_missing(settings))
+        health.add("database", db.check)
+        app.state.health = health
+        await health.start()
         evictor = asyncio.create_task(_evict_loop(pool))
         pruner = asyncio.create_task(_retention_loop(db, settings, app.state.results))
         try:
             yield
         finally:
+            await health.stop()
             for task in (preloader, evictor, pruner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -157,6 +173,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = Metrics()
     app.state.metrics = metrics
     app.state.pending_writes = set()
+    app.state.settings = settings
+    app.state.admission = Admission.from_settings(settings.server)
+    app.state.login_throttle = LoginThrottle(
+        settings.auth.login_max_failures, settings.auth.login_window_s
+    )
+    # The guard sits inside the request-context middleware (which starts no body read of its
+    # own), so its refusals are logged and counted like any answer.
+    app.add_middleware(RequestGuard)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
     app.include_router(meta.router)

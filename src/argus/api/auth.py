@@ -9,8 +9,9 @@ anything but loopback (``auth.require_keys`` overrides).
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -22,6 +23,18 @@ from argus.store import keys
 from argus.store.db import Database
 
 DEFAULT_TENANT = "default"
+_PRINCIPAL_KEY = "argus_principal"
+
+Check = TypeVar("Check", bound=Callable[[Request], Awaitable[Any]])
+#: Dependencies that only look at the headers to accept or refuse a caller; the request guard
+#: (:mod:`argus.api.guard`) runs a route's before its body is read.
+AUTH_CHECKS: set[Callable[..., Any]] = set()
+
+
+def auth_check(check: Check) -> Check:
+    """Mark a dependency taking only the request as an auth check (see ``AUTH_CHECKS``)."""
+    AUTH_CHECKS.add(check)
+    return check
 
 
 @dataclass(frozen=True)
@@ -59,13 +72,22 @@ def _looks_like_jwt(secret: str) -> bool:
     return secret.count(".") == 2
 
 
+@auth_check
 async def principal(request: Request) -> Principal:
-    """The caller; raises 401 for bad credentials or missing required ones, 429 over limit."""
+    """The caller; raises 401 for bad credentials or missing required ones, 429 over limit.
+
+    Worked out once per request (the guard's early check and the route's dependency share it).
+    """
+    known = request.scope.get(_PRINCIPAL_KEY)
+    if isinstance(known, Principal):
+        request.state.tenant = known.tenant
+        return known
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.db
     issuer: TokenIssuer = request.app.state.tokens
     limiter: RateLimiter = request.app.state.rate_limiter
     caller = await _identify(request, settings, db, issuer, limiter)
+    request.scope[_PRINCIPAL_KEY] = caller
     request.state.tenant = caller.tenant
     return caller
 
@@ -99,6 +121,7 @@ async def _identify(
     return Principal(key.tenant, key_id=key.id)
 
 
+@auth_check
 async def admin_principal(request: Request) -> Principal:
     """Only a valid admin token passes."""
     secret = credentials(request)

@@ -11,9 +11,10 @@ import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from argus.errors import ArgusError, ModelDownloading, RateLimited, Unauthorized
+from argus.api.guard import Refusal
+from argus.errors import ArgusError, ModelDownloading, Overloaded, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -22,16 +23,38 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-async def _argus_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ArgusError)
-    if exc.status >= 500:
-        log.error("%s: %s", exc.code, exc.message)
+def error_headers(exc: ArgusError) -> dict[str, str]:
+    """``Retry-After`` for rate limits and overload, ``WWW-Authenticate`` for 401s."""
     headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited | ModelDownloading):
+    if isinstance(exc, RateLimited | Overloaded | ModelDownloading):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
+    return headers
+
+
+async def _argus_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ArgusError)
+    if exc.status >= 500 and not isinstance(exc, Overloaded):
+        log.error("%s: %s", exc.code, exc.message)
+    return JSONResponse(
+        error_body(exc.code, exc.message), status_code=exc.status, headers=error_headers(exc)
+    )
+
+
+async def _refusal(request: Request, exc: Exception) -> Response:
+    """An error the request guard raised while the body was read, in the route's own shape.
+
+    The rest of a refused body is never read, so the connection is closed after the answer."""
+    assert isinstance(exc, Refusal)
+    error = exc.error
+    render = getattr(request.scope.get("route"), "render_error", None)
+    response: Response = render(error) if render is not None else await _argus_error(request, error)
+    for name, value in error_headers(error).items():
+        response.headers.setdefault(name, value)
+    if error.status in (408, 413):
+        response.headers["Connection"] = "close"
+    return response
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -47,4 +70,5 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ArgusError, _argus_error)
+    app.add_exception_handler(Refusal, _refusal)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -52,6 +52,18 @@ class Metrics:
             "Jobs waiting to run.",
             registry=self.registry,
         )
+        self.frames = Counter(
+            "argus_frames_classified",
+            "Frames of GIFs and videos run through a model in requests, by route.",
+            ["route"],
+            registry=self.registry,
+        )
+        self.cancelled = Counter(
+            "argus_requests_cancelled",
+            "Requests whose work was stopped because the client disconnected, by route.",
+            ["route"],
+            registry=self.registry,
+        )
 
     def observe_timings(self, ms: dict[str, float]) -> None:
         for name, value in ms.items():

@@ -33,6 +33,7 @@ UNLOGGED_ROUTES = frozenset(
     {
         "/metrics",
         "/health",
+        "/ready",
         "/docs",
         "/redoc",
         "/docs/assets/{name}",

@@ -39,6 +39,9 @@ def seed_route_class(
     """An ``APIRoute`` subclass rendering errors with ``render`` / ``render_validation``."""
 
     class SeedRoute(APIRoute):
+        #: How this route renders an Argus error (the request guard uses it too).
+        render_error = staticmethod(render)
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 

@@ -49,6 +49,8 @@ def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
 
+    from argus.api.server import uvicorn_options
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     asyncio.run(_migrate(settings))
     # the workers build their settings from the environment: pass on what the CLI changed
@@ -65,4 +67,7 @@ def run_workers(settings: Settings) -> None:
         # a busy machine can take longer than Uvicorn's 5 s to start a worker or answer its
         # ping; a worker that misses it is killed and restarted, over and over
         timeout_worker_healthcheck=HEALTHCHECK_TIMEOUT_S,
+        # the header-timeout protocol class is built in a closure and cannot be pickled into
+        # spawned workers: the other server limits apply to every worker
+        **{k: v for k, v in uvicorn_options(settings).items() if k != "http"},
     )

@@ -52,6 +52,8 @@ def serve(
     """Run the HTTP server on the configured host and port."""
     import uvicorn
 
+    from argus.api.server import uvicorn_options
+
     settings = Settings()
     overrides = {
         k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
@@ -77,6 +79,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        **uvicorn_options(settings),
     )
 
 

@@ -30,6 +30,7 @@ from argus.config.platform import (
     VideoSettings,
     default_converted_dir,
 )
+from argus.config.server import ServerSettings
 
 __all__ = [
     "AnalysisSettings",
@@ -46,6 +47,7 @@ __all__ = [
     "ModerationSettings",
     "RetentionSettings",
     "RuntimeSettings",
+    "ServerSettings",
     "Settings",
     "VideoSettings",
 ]
@@ -86,6 +88,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings)
     blobs: BlobSettings = Field(default_factory=BlobSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     moderation: ModerationSettings = Field(default_factory=ModerationSettings)
     classify: ClassifySettings = Field(default_factory=ClassifySettings)

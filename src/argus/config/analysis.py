@@ -37,6 +37,12 @@ class AnalysisSettings(BaseModel):
     max_collection_versions: int = Field(
         10, description="Trained versions kept per collection (best by macro precision)."
     )
+    max_tasks: int = Field(
+        32,
+        ge=1,
+        description="Most tasks in one task list (413 above, before the image is fetched or "
+        "decoded): each task may run a model.",
+    )
     auraface_model: str = Field(
         "auraface-v1",
         description="Face recogniser behind embed_auraface (512-d, L2-normalised; ArcFace-style).",

@@ -22,6 +22,18 @@ class ImagingSettings(BaseModel):
     max_frames: int = Field(
         1000, description="Most frames read from one animated image (GIF, WebP, MPO)."
     )
+    max_sampled_frames: int = Field(
+        200,
+        description="Most frames of one animated image run through a model in one request, "
+        "after sampling (fast_mode keeps fewer); above it the request answers 413 naming "
+        "this limit. Frames cost a model run each: 999 of them took a core for a minute.",
+    )
+    max_decoded_pixels: int = Field(
+        600_000_000,
+        description="Budget of one animated image: width*height of the canvas times the frames "
+        "decoded (every frame is drawn over the previous ones, so all count); checked from "
+        "the header before any frame is decoded (413).",
+    )
 
 
 class VideoSettings(BaseModel):
@@ -136,6 +148,11 @@ class JobSettings(BaseModel):
         "redis://127.0.0.1:6379/0", description="Celery broker (Redis or RabbitMQ URL)."
     )
     webhook_timeout_s: float = Field(10.0, description="Timeout of completion webhooks.")
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signs completion webhooks: X-Argus-Signature: t=<unix>,v1=<hex "
+        "HMAC-SHA256 of '<t>.<body>'> (unsigned when unset).",
+    )
     webhook_allowed_networks: list[str] = Field(
         default_factory=list,
         description="Networks (CIDR) a job's webhook may reach besides public addresses; "
@@ -203,3 +220,9 @@ class AuthSettings(BaseModel):
     rate_limit_per_min: int = Field(
         0, description="Default requests per minute per API key (0: unlimited)."
     )
+    login_max_failures: int = Field(
+        5,
+        description="Failed admin logins from one address for one user name within "
+        "login_window_s before further tries get 429 (0: no limit).",
+    )
+    login_window_s: float = Field(300.0, description="Window of login_max_failures, seconds.")

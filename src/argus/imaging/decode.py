@@ -38,6 +38,7 @@ from argus.imaging.formats import (
     jpeg_without_exif,
     sniff,
 )
+from argus.imaging.gifscan import count_frames
 
 RGBArray = npt.NDArray[np.uint8]
 
@@ -150,7 +151,7 @@ def decode(data: bytes, limits: ImagingSettings, *, max_side: int | None = None)
     image, fmt = _open(data, limits)
     with image, _decoder_errors(fmt):
         format_name = image.format or fmt.name
-        frame_count = int(getattr(image, "n_frames", 1))
+        frame_count = _frame_count(image, data, limits)
         exif, orientation = _exif_and_orientation(image, format_name)
         width, height = _upright_size(image.size, orientation)
         target = _fitted_size((width, height), max_side)
@@ -218,14 +219,8 @@ def iter_frames(
     image, fmt = _open(data, limits)
     try:
         with _decoder_errors(fmt):
-            frame_count = int(getattr(image, "n_frames", 1))
-            if frame_count > limits.max_frames:
-                raise PayloadTooLarge(
-                    f"The {fmt.label} file has {frame_count} frames; "
-                    f"the limit is {limits.max_frames}",
-                    frames=frame_count,
-                    limit=limits.max_frames,
-                )
+            frame_count = _frame_count(image, data, limits)
+            _check_frame_budget(fmt, image.size, frame_count, step, limits)
             _, orientation = _exif_and_orientation(image, image.format or fmt.name)
     except BaseException:
         image.close()
@@ -284,6 +279,44 @@ def _frames(
                 duration = image.info.get("duration")
                 pixels = _finish(image, orientation, target)
             yield Frame(index, pixels, None if duration is None else float(duration))
+
+
+def _frame_count(image: Image.Image, data: bytes, limits: ImagingSettings) -> int:
+    """Frames in the file; a GIF's from its blocks, counted no further than one past
+    ``max_frames`` (Pillow's count reads every frame of a GIF first)."""
+    if image.format == "GIF":
+        return max(1, count_frames(data, limits.max_frames + 1))
+    return int(getattr(image, "n_frames", 1))
+
+
+def _check_frame_budget(
+    fmt: ImageFormat, size: tuple[int, int], frames: int, step: int, limits: ImagingSettings
+) -> None:
+    """Frames in the file, frames kept after sampling and decoded pixels against their limits
+    (413 naming the limit), before any frame is decoded."""
+    if frames > limits.max_frames:
+        raise PayloadTooLarge(
+            f"The {fmt.label} file has more than {limits.max_frames} frames; "
+            f"the limit is {limits.max_frames} (imaging.max_frames)",
+            frames=frames,
+            limit=limits.max_frames,
+        )
+    kept = -(-frames // step)
+    if kept > limits.max_sampled_frames:
+        raise PayloadTooLarge(
+            f"The {fmt.label} file has {kept} frames to classify; one request classifies at most "
+            f"{limits.max_sampled_frames} (imaging.max_sampled_frames; fast_mode samples fewer)",
+            frames=kept,
+            limit=limits.max_sampled_frames,
+        )
+    pixels = size[0] * size[1] * frames
+    if pixels > limits.max_decoded_pixels:
+        raise PayloadTooLarge(
+            f"The {fmt.label} file decodes to {pixels / 1e6:.0f} MP over its {frames} frames; "
+            f"the limit is {limits.max_decoded_pixels / 1e6:.0f} MP (imaging.max_decoded_pixels)",
+            pixels=pixels,
+            limit=limits.max_decoded_pixels,
+        )
 
 
 def _open(data: bytes, limits: ImagingSettings) -> tuple[ImageFile.ImageFile, ImageFormat]:

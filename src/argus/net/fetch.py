@@ -55,11 +55,44 @@ class Fetched:
     content_type: str | None
 
 
+#: IPv6 ranges whose last 32 bits (or, for 6to4, bits 16-48) carry an IPv4 address that a
+#: gateway or the host's stack may connect to: IPv4-compatible ``::a.b.c.d`` (deprecated, still
+#: routed to IPv4 by some stacks), IPv4-translated ``::ffff:0:a.b.c.d`` (SIIT), NAT64's
+#: well-known and local-use prefixes.
+_EMBEDDING_V4 = tuple(
+    ipaddress.IPv6Network(n) for n in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, compatible, translated, NAT64, 6to4,
+    Teredo client), or None."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if any(address in net for net in _EMBEDDING_V4) and int(address) > 1:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def address_allowed(address: IPAddress, allowed: Sequence[Network] = ()) -> bool:
     """Whether a connection to ``address`` is allowed: a global unicast address, or one inside
-    an explicitly allowed network. IPv4-mapped IPv6 addresses are judged as their IPv4 form."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    an explicitly allowed network. An IPv6 address carrying an IPv4 one (``::ffff:127.0.0.1``,
+    ``::127.0.0.1``, ``::ffff:0:127.0.0.1``, NAT64, 6to4, Teredo) is judged as that IPv4 address
+    too: both must be allowed."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = embedded_ipv4(address)
+        if inner is not None:
+            if address.ipv4_mapped is not None:
+                return address_allowed(inner, allowed)
+            return address_allowed(inner, allowed) and _allowed_as_is(address, allowed)
+    return _allowed_as_is(address, allowed)
+
+
+def _allowed_as_is(address: IPAddress, allowed: Sequence[Network]) -> bool:
     if any(address in net for net in allowed if net.version == address.version):
         return True
     return address.is_global and not address.is_multicast

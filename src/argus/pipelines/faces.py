@@ -114,8 +114,11 @@ def as_feature(values: Any, what: str = "feature") -> Float32Array:
         raise InvalidInput(f"{what} must be a non-empty flat list of numbers")
     if not np.all(np.isfinite(vector)):
         raise InvalidInput(f"{what} contains NaN or infinite values")
-    if float(np.linalg.norm(vector)) == 0.0:
+    peak = float(np.max(np.abs(vector)))
+    if peak == 0.0:
         raise InvalidInput(f"{what} is the zero vector")
+    if peak > float(np.finfo(np.float32).max):
+        raise InvalidInput(f"{what} has values beyond the float32 range (about 3.4e38)")
     return vector.astype(np.float32)
 
 
@@ -126,7 +129,12 @@ def cosine_similarity(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
         raise InvalidInput(
             f"特征维度不匹配 (feature dimension mismatch: {va.shape[0]} vs {vb.shape[0]})"
         )
-    (na, nb) = l2_normalise(np.stack([va, vb]))
+    # in float64, each scaled by its largest value first: huge (but float32) values cannot
+    # overflow the norm, so the similarity is always finite
+    a64, b64 = va.astype(np.float64), vb.astype(np.float64)
+    a64 /= np.max(np.abs(a64))
+    b64 /= np.max(np.abs(b64))
+    (na, nb) = l2_normalise(np.stack([a64, b64]))
     return float(np.clip(np.dot(na.astype(np.float64), nb.astype(np.float64)), -1.0, 1.0))
 
 

@@ -42,6 +42,7 @@ from argus.imaging import Picture, decode
 from argus.models.nsfw_builtin import BuiltinNsfwClassifier, exposed_score, nsfw_score
 from argus.models.pool import ModelPool
 from argus.pipelines.frames import Sampled, gif_frames, video_frames
+from argus.pipelines.progress import Progress
 from argus.timing import span
 from argus.vision.detections import Detections
 
@@ -86,22 +87,33 @@ def animated(picture: Picture) -> bool:
 
 
 def search_frames(
-    frames: Iterator[Sampled], classify: Classify, query: Query, batch_size: int
+    frames: Iterator[Sampled],
+    classify: Classify,
+    query: Query,
+    batch_size: int,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """``[{"frame", "label", "score"}]``: each label at the first frame reaching the threshold.
 
     Frames are classified ``batch_size`` at a time, in order; the search stops after the frame
     where the last wanted label was found, or, with ``query.first_only``, after the first frame
     with any match. The frame iterator is closed on return (a video decoder is released).
+    With ``progress``, each batch first checks it (:class:`Cancelled` once the client has gone)
+    and then counts its frames.
     """
     wanted = query.wanted()
     found: list[dict[str, Any]] = []
     try:
         while wanted:
+            if progress is not None:
+                progress.check()
             chunk = list(islice(frames, batch_size))
             if not chunk:
                 break
-            for frame, scores in zip(chunk, classify([f.pixels for f in chunk]), strict=True):
+            answers = classify([f.pixels for f in chunk])
+            if progress is not None:
+                progress.advance(len(chunk))
+            for frame, scores in zip(chunk, answers, strict=True):
                 hits = matches(scores, wanted, query.score)
                 for label, score in hits:
                     found.append({"frame": frame.number, "label": label, "score": score})
@@ -211,7 +223,7 @@ class Moderator:
         except (InvalidImage, UnsupportedMediaType) as exc:
             raise InvalidImage(NOT_AN_IMAGE, reason=exc.message) from exc
 
-    def classify(self, data: bytes, name: str) -> list[Any]:
+    def classify(self, data: bytes, name: str, progress: Progress | None = None) -> list[Any]:
         """Seed 001's plain answer: top labels of an image, or of every frame of an animated
         GIF (a one-frame GIF is a still image, as in the seed)."""
         picture = self.decode(data)
@@ -221,11 +233,23 @@ class Moderator:
         out: list[Any] = []
         frames = self._frames(data, picture, None)
         batch = self.settings.moderation.batch_size
-        while chunk := [f.pixels for f in islice(frames, batch)]:
+        while True:
+            if progress is not None:
+                progress.check()
+            chunk = [f.pixels for f in islice(frames, batch)]
+            if not chunk:
+                return out
             out.extend(top(scores) for scores in classify(chunk))
-        return out
+            if progress is not None:
+                progress.advance(len(chunk))
 
-    def query(self, data: bytes, names: Sequence[str], query: Query) -> list[dict[str, Any]]:
+    def query(
+        self,
+        data: bytes,
+        names: Sequence[str],
+        query: Query,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
         """Seed 001's query answer: ``[{"<model>": [...]}]``, one dict per model, in order."""
         picture = self.decode(data)
         out: list[dict[str, Any]] = []
@@ -233,7 +257,8 @@ class Moderator:
             classify = self.classifier(name)
             if animated(picture):
                 frames = self._frames(data, picture, query)
-                found = search_frames(frames, classify, query, self.settings.moderation.batch_size)
+                batch = self.settings.moderation.batch_size
+                found = search_frames(frames, classify, query, batch, progress)
             else:
                 scores = classify([picture.pixels])[0]
                 found = [
@@ -246,7 +271,11 @@ class Moderator:
     # -- videos
 
     def query_video(
-        self, path: str | os.PathLike[str], names: Sequence[str], query: Query
+        self,
+        path: str | os.PathLike[str],
+        names: Sequence[str],
+        query: Query,
+        progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
         """``[{"<model>": [{"frame", "label", "score"}]}]`` for a video file, frames from 1."""
         out: list[dict[str, Any]] = []
@@ -262,7 +291,8 @@ class Moderator:
                 )
             except InvalidVideo as exc:
                 raise InvalidVideo(f"{NOT_A_VIDEO} ({exc.message})") from exc
-            found = search_frames(frames, classify, query, self.settings.moderation.batch_size)
+            batch = self.settings.moderation.batch_size
+            found = search_frames(frames, classify, query, batch, progress)
             out.append({name: found})
         return out
 

@@ -34,7 +34,7 @@ from typing import Any
 from PIL import Image
 
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
+from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
 from argus.models.pool import ModelPool
@@ -149,7 +149,13 @@ class PhotoClassifier:
         the other kind follows. Kept in this process only, like the seed's."""
         offline, llm = ["clip", "local"], ["llm"]
         first, then = (offline, llm) if use_local else (llm, offline)
-        self.engine_order = first + then if fallback else first
+        order = first + then if fallback else first
+        if not any(self._available(engine) for engine in order):
+            raise ValidationFailed(
+                "No engine could answer with these switches: no LLM provider is configured, so "
+                "use_local_inference=false needs local_inference_fallback=true"
+            )
+        self.engine_order = order
 
     def inference_switches(self) -> tuple[bool, bool]:
         """``(use_local, fallback)`` read back from the engine order."""

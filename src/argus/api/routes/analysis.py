@@ -12,13 +12,13 @@ answers 400 ``Invalid tasks JSON format or structure: ...``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 
+from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings, Pool, Tenant
 from argus.api.schemas.analysis import (
@@ -29,6 +29,7 @@ from argus.api.schemas.analysis import (
     OperationResultOut,
 )
 from argus.api.seed import seed_route_class
+from argus.config import Settings
 from argus.errors import ArgusError, UnsupportedMediaType
 from argus.net.fetch import fetch
 from argus.pipelines.analysis import Analyzer, TaskSpec, available_operations
@@ -51,6 +52,17 @@ def analyzer(request: Request) -> Analyzer:
 
 def _specs(tasks: list[AnalysisTask]) -> list[TaskSpec]:
     return [TaskSpec(t.operation_id, t.type, dict(t.params or {})) for t in tasks]
+
+
+def _too_many(tasks: list[Any], settings: Settings) -> JSONResponse | None:
+    """413 for a task list longer than ``analysis.max_tasks``, before any work."""
+    most = settings.analysis.max_tasks
+    if len(tasks) <= most:
+        return None
+    return JSONResponse(
+        {"detail": f"{len(tasks)} tasks in one request; at most {most} (analysis.max_tasks)"},
+        status_code=413,
+    )
 
 
 def _failure(prefix: str, exc: ArgusError) -> JSONResponse:
@@ -81,6 +93,8 @@ async def _run(
 async def analyze_image(
     body: AnalyzeImageRequest, request: Request, settings: AppSettings, pool: Pool, tenant: Tenant
 ) -> Any:
+    if (refused := _too_many(body.tasks, settings)) is not None:
+        return refused
     service = analyzer(request)
     url = str(body.image_url)
     max_bytes = int(settings.imaging.max_image_mb * 2**20)
@@ -105,11 +119,13 @@ async def analyze_image_upload(
     tasks_json: str = Form(..., description="JSON list of tasks, as `tasks` of /analyze_image/."),
 ) -> Any:
     try:
-        tasks = _TASKS.validate_python(json.loads(tasks_json))
+        tasks = _TASKS.validate_python(jsonform.loads(tasks_json))
     except (ValueError, ValidationError) as exc:
         return JSONResponse(
             {"detail": f"Invalid tasks JSON format or structure: {exc}"}, status_code=400
         )
+    if (refused := _too_many(tasks, settings)) is not None:
+        return refused
     max_bytes = int(settings.imaging.max_image_mb * 2**20)
     data = await image_file.read(max_bytes + 1)
     if len(data) > max_bytes:

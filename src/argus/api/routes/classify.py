@@ -9,7 +9,6 @@ one ``classify_requests`` row for the stats routes, written in batches off the r
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
+from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import Caller
 from argus.api.schemas.classify import (
@@ -177,7 +177,7 @@ async def classify_batch(
     hashes: list[object] = []
     if image_hashes:
         try:
-            parsed = json.loads(image_hashes)
+            parsed = jsonform.loads(image_hashes)
             hashes = parsed if isinstance(parsed, list) else []
         except ValueError:
             hashes = []  # the seed ignores a malformed list

@@ -28,6 +28,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
+from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings
 from argus.api.routes import galleries as galleries_routes
@@ -202,7 +203,7 @@ def _compared(similarity: float, threshold: float) -> dict[str, Any]:
 
 def _feature_form(raw: str) -> list[float]:
     try:
-        value = json.loads(raw)
+        value = jsonform.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"feature: not a JSON list of numbers ({exc.msg})") from None
     as_feature(value, "feature")

@@ -14,6 +14,7 @@ import httpx
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from argus.api import jsonform
 from argus.api.deps import AppSettings, Db, Tenant
 from argus.api.schemas.jobs import JobAccepted, JobItemOut, JobList, JobOut, JobSummary, OutputFile
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -43,7 +44,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _options(raw: str) -> dict[str, Any]:
     try:
-        value = json.loads(raw or "{}")
+        value = jsonform.loads(raw or "{}")
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"options: not valid JSON ({exc.msg})") from None
     if not isinstance(value, dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from argus import __version__
-from argus.api.deps import AppSettings, Db
+from argus.api.deps import AppSettings, Caller, Db
+from argus.api.health import HealthMonitor
 
 router = APIRouter(tags=["service"])
 
@@ -28,30 +30,58 @@ def index(settings: AppSettings) -> dict[str, Any]:
     }
 
 
-@router.get("/health", summary="200 when every component works, 503 naming the one that does not")
-async def health(settings: AppSettings, db: Db) -> JSONResponse:
-    failing: dict[str, str] = {}
-    if not settings.data_dir.is_dir():
-        failing["data_dir"] = f"{settings.data_dir} does not exist"
-    db_error = await db.check()
-    if db_error is not None:
-        failing["database"] = db_error
+def _monitor(request: Request) -> HealthMonitor:
+    monitor: HealthMonitor = request.app.state.health
+    return monitor
+
+
+@router.get(
+    "/health",
+    summary="200 when every component works, 503 naming the one that does not",
+    responses={503: {"description": "A component fails: {status, failing: {name: why}}"}},
+)
+async def health(request: Request) -> JSONResponse:
+    """Liveness, answered from memory: the components' last background check (every
+    ``server.health_interval_s``); it never waits on the database."""
+    failing = _monitor(request).failing()
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-def metrics(request: Request) -> Response:
+@router.get(
+    "/ready",
+    summary="Readiness: 200 when the database answers now (within server.check_timeout_s)",
+    responses={503: {"description": "The database did not answer in time, or failed"}},
+)
+async def ready(settings: AppSettings, db: Db) -> JSONResponse:
+    timeout = settings.server.check_timeout_s
+    try:
+        async with asyncio.timeout(timeout):
+            error = await db.check()
+    except TimeoutError:
+        error = f"no answer within {timeout:g} s"
+    if error is not None:
+        return JSONResponse({"status": "error", "failing": {"database": error}}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (an API key is needed where keys are required)",
+    response_class=Response,
+    responses={401: {"description": "Keys are required and none valid was sent"}},
+)
+def metrics(request: Request, _: Caller) -> Response:
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/v1/health", summary="Seed 000's health shape (always 200)")
-async def seed_health(db: Db, settings: AppSettings) -> dict[str, str]:
-    """``status`` is healthy when the database answers. ``model_api`` says whether an LLM
-    provider is configured; Argus answers without one (built-in models), so unlike the seed it
-    does not make the service unhealthy."""
-    connected = await db.check() is None
+async def seed_health(request: Request, settings: AppSettings) -> dict[str, str]:
+    """``status`` is healthy when the database answered its last background check. ``model_api``
+    says whether an LLM provider is configured; Argus answers without one (built-in models), so
+    unlike the seed it does not make the service unhealthy."""
+    connected = "database" not in _monitor(request).failing()
     return {
         "status": "healthy" if connected else "unhealthy",
         "timestamp": datetime.now().isoformat(),

@@ -23,8 +23,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from argus.api.auth import DEFAULT_TENANT, Principal, credentials, keys_required, principal
+from argus.api.auth import (
+    DEFAULT_TENANT,
+    Principal,
+    auth_check,
+    credentials,
+    keys_required,
+    principal,
+)
 from argus.api.deps import AppSettings, Pool
+from argus.api.disconnect import cancel_on_disconnect
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
 from argus.api.seed import seed_route_class
@@ -44,6 +52,7 @@ MODELS_HEADER = "X-Argus-Models"
 _MIB = 1024 * 1024
 
 
+@auth_check
 async def seed_caller(request: Request) -> Principal:
     """Seed 001's X-API-Key check mapped onto Argus's keys (see the module docstring)."""
     settings: Settings = request.app.state.settings
@@ -175,6 +184,7 @@ def _check_count(files: list[UploadFile], settings: Settings) -> None:
     responses=_SEED_ERRORS,
 )
 async def image_classification(
+    request: Request,
     pool: Pool,
     settings: AppSettings,
     file: Annotated[UploadFile, File(description="An image or GIF.")],
@@ -185,7 +195,8 @@ async def image_classification(
     data = await _read(file, settings.imaging.max_image_mb)
     moderator = _moderator(pool, settings, cascade)
     name = _names(settings, model_names, model_name)[0]
-    body = await asyncio.to_thread(moderator.classify, data, name)
+    async with cancel_on_disconnect(request) as progress:
+        body = await asyncio.to_thread(moderator.classify, data, name, progress)
     return _answer(body, moderator)
 
 
@@ -218,6 +229,7 @@ async def multi_image_classification(
     responses=_SEED_ERRORS,
 )
 async def image_query_classification(
+    request: Request,
     pool: Pool,
     settings: AppSettings,
     params: Params,
@@ -225,7 +237,8 @@ async def image_query_classification(
 ) -> JSONResponse:
     data = await _read(file, settings.imaging.max_image_mb)
     moderator = _moderator(pool, settings, params.cascade)
-    body = await asyncio.to_thread(moderator.query, data, params.names, params.query)
+    async with cancel_on_disconnect(request) as progress:
+        body = await asyncio.to_thread(moderator.query, data, params.names, params.query, progress)
     return _answer(body, moderator)
 
 
@@ -276,7 +289,10 @@ async def video_classification(
         if await asyncio.to_thread(_long_video, path, settings):
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
-        body = await asyncio.to_thread(moderator.query_video, path, params.names, params.query)
+        async with cancel_on_disconnect(request) as progress:
+            body = await asyncio.to_thread(
+                moderator.query_video, path, params.names, params.query, progress
+            )
     except InvalidVideo as exc:
         if not exc.message.startswith(NOT_A_VIDEO):
             raise

@@ -20,6 +20,7 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRouter
 
+from argus.api.auth import auth_check
 from argus.api.deps import Admin, AppSettings, Db
 from argus.api.schemas.classify import StatsResponse
 from argus.api.seed import detail_body, seed_route_class
@@ -39,6 +40,7 @@ def _render(exc: ArgusError) -> Response:
     return detail_body(exc)
 
 
+@auth_check
 async def bearer_present(request: Request) -> None:
     """403 like FastAPI 0.109's HTTPBearer when no bearer credentials are sent at all."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")

@@ -1,0 +1,207 @@
+"""The request guard: auth, size, stalls and admission decided before a body is read.
+
+The app is called at the ASGI level with a body that never ends, so a test sees exactly how
+many parts of it the server asked for: a refused upload must not be read (or spooled) at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi import FastAPI
+from tests.conftest import encode
+
+from argus.api.app import create_app
+from argus.config import AuthSettings, ImagingSettings, ServerSettings, Settings
+
+CHUNK = b"x" * 65536
+
+
+class Upload:
+    """An ASGI request: headers, then body parts from ``parts`` (forever if it never ends)."""
+
+    def __init__(self, parts: Iterator[bytes], *, stall: bool = False) -> None:
+        self.parts = parts
+        self.stall = stall
+        self.read = 0  # body parts the server asked for
+        self.ended = False
+
+    async def receive(self) -> dict[str, Any]:
+        if self.stall and self.read:
+            await asyncio.Event().wait()  # a client that stops sending
+        part = next(self.parts, None)
+        if part is None:
+            if self.ended:  # the body is complete: a client that stays sends nothing more
+                await asyncio.Event().wait()
+            self.ended = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        self.read += 1
+        return {"type": "http.request", "body": part, "more_body": True}
+
+
+def endless() -> Iterator[bytes]:
+    while True:
+        yield CHUNK
+
+
+async def call(
+    app: FastAPI, path: str, upload: Upload, headers: dict[str, str]
+) -> tuple[int, dict[str, str], Any]:
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    await app(scope, upload.receive, send)
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    answer_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    return start["status"], answer_headers, json.loads(body)
+
+
+@pytest.fixture
+def spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where Starlette would spool uploaded files: must stay empty for refused requests."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def run(app: FastAPI, path: str, upload: Upload, headers: dict[str, str]) -> Any:
+    async def main() -> Any:
+        async with app.router.lifespan_context(app):
+            return await call(app, path, upload, headers)
+
+    return asyncio.run(main())
+
+
+MULTIPART = {"content-type": "multipart/form-data; boundary=b"}
+HEAD = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+
+
+def test_a_huge_upload_without_a_key_is_refused_before_a_byte_is_read(
+    settings: Settings, spool_dir: Path
+) -> None:
+    app = create_app(settings.model_copy(update={"auth": AuthSettings(require_keys=True)}))
+    upload = Upload(endless())
+    headers = {**MULTIPART, "content-length": str(6 * 2**30)}
+    status, _, body = run(app, "/api/v1/moderation/detect", upload, headers)
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
+    assert upload.read == 0
+    # seed routes answer in their seed's shape, still without reading
+    upload = Upload(endless())
+    status, _, body = run(app, "/api/image-classification", upload, headers)
+    assert (status, body) == (401, {"detail": "Invalid or missing API Key!"})
+    assert upload.read == 0
+    assert list(spool_dir.iterdir()) == []
+
+
+def test_a_declared_length_over_the_route_limit_is_413_unread(settings: Settings) -> None:
+    app = create_app(settings)
+    upload = Upload(endless())
+    over = 20 * 2**20 + 256 * 1024 + 1  # one file of max_image_mb plus the form overhead, +1
+    status, answer, body = run(
+        app, "/api/v1/moderation/detect", upload, {**MULTIPART, "content-length": str(over)}
+    )
+    assert status == 413
+    assert body["error"]["code"] == "payload_too_large"
+    assert answer["connection"] == "close"
+    assert upload.read == 0
+    # JSON routes have a small limit of their own
+    upload = Upload(endless())
+    status, _, _ = run(
+        app,
+        "/api/compare_features",
+        upload,
+        {"content-type": "application/json", "content-length": str(2 * 2**20)},
+    )
+    assert status == 413
+    assert upload.read == 0
+
+
+def test_a_chunked_body_crossing_the_limit_is_cut_off_and_nothing_stays_on_disk(
+    settings: Settings, spool_dir: Path
+) -> None:
+    limits = ImagingSettings(max_image_mb=1)
+    server = ServerSettings(form_overhead_kb=64)
+    app = create_app(settings.model_copy(update={"imaging": limits, "server": server}))
+    head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+    upload = Upload(itertools.chain([head], endless()))
+    status, _, body = run(app, "/api/image-classification", upload, MULTIPART)
+    assert status == 413
+    assert "limit" in body["detail"]
+    limit_parts = (2**20 + 64 * 1024) // len(CHUNK)
+    assert limit_parts <= upload.read <= limit_parts + 2  # stopped as soon as it crossed
+    assert list(spool_dir.iterdir()) == []
+
+
+def test_a_stalled_body_gets_408(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"server": ServerSettings(body_timeout_s=0.2)}))
+    upload = Upload(itertools.chain([HEAD], endless()), stall=True)
+    status, answer, body = run(app, "/api/v1/moderation/detect", upload, MULTIPART)
+    assert status == 408
+    assert body["error"]["code"] == "request_timeout"
+    assert answer["connection"] == "close"
+
+
+def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
+    server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=3)
+    app = create_app(settings.model_copy(update={"server": server}))
+    photo = encode(np.full((32, 32, 3), 128, np.uint8), "PNG")
+    form = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--b--\r\n"
+    )
+    path = "/api/image-classification"
+
+    async def main() -> list[tuple[int, dict[str, str], Any]]:
+        async with app.router.lifespan_context(app):
+            admission = app.state.admission
+            await admission.acquire()  # another request is working
+            try:
+                # one request waits its turn, in vain (the slot is not given back in time) ...
+                queued = asyncio.create_task(call(app, path, Upload(iter([form])), MULTIPART))
+                while admission.stats.waiting < 1:
+                    assert not queued.done()
+                    await asyncio.sleep(0.005)
+                # ... and while it waits the queue is full: refused before the body is read
+                unread = Upload(iter([form]))
+                full = await call(app, path, unread, MULTIPART)
+                assert unread.read == 0
+                answers = [full, await queued]
+            finally:
+                admission.release()
+            # with the slot free, the same request is answered
+            answers.append(await call(app, path, Upload(iter([form])), MULTIPART))
+            return answers
+
+    full, queued, free = asyncio.run(main())
+    for status, headers, body in (full, queued):
+        assert status == 503
+        assert int(headers["retry-after"]) >= 1
+        assert "busy" in body["detail"]
+    assert free[0] == 200, free
