@@ -63,3 +63,18 @@ def encode_image() -> Callable[..., bytes]:
 def settings(tmp_path: Path) -> Settings:
     """Default settings with the data dir in a fresh temporary folder and downloads off."""
     return Settings(data_dir=tmp_path / "data", offline=True)
+
+
+@pytest.fixture(scope="session")
+def face_api_photos() -> list[RGB]:
+    """The six group photos of face-api's npm ``demo/`` folder (three to five women each),
+    fetched with ``npm pack`` and checked against the pinned sha512; skipped without npm or
+    network outside CI."""
+    from support.npm_assets import AssetUnavailable, face_api_demo_photos, unavailable
+
+    try:
+        paths = face_api_demo_photos()
+    except AssetUnavailable as exc:
+        unavailable(str(exc))
+        raise
+    return [np.asarray(Image.open(p).convert("RGB")) for p in paths]

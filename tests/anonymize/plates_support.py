@@ -33,10 +33,43 @@ def plate_image(text: str, width: int = 520, height: int = 112) -> RGB:
     return np.asarray(img)
 
 
-def put_plate(photo: RGB, text: str, quad: npt.ArrayLike) -> tuple[RGB, Quad]:
-    """``photo`` with the plate warped onto ``quad`` (4 points: top-left, top-right,
-    bottom-right, bottom-left); the new image and the quad as float32."""
-    plate = plate_image(text)
+def russian_plate_image(number: str = "А123ВС", region: str = "77") -> RGB:
+    """A Russian type-1 plate (GOST R 50577, 520x112 mm at 1 px/mm) in two parts: the number
+    (letters smaller than digits, on one baseline), a separator, then the region code above
+    ``RUS`` and the flag."""
+    width, height, sep = 520, 112, 404
+    img = Image.new("RGB", (width, height), (246, 246, 242))
+    draw = ImageDraw.Draw(img)
+    draw.rounded_rectangle((2, 2, width - 3, height - 3), radius=8, outline=(20, 20, 20), width=4)
+    draw.line((sep, 6, sep, height - 7), fill=(20, 20, 20), width=3)
+    digit, letter = ImageFont.truetype(FONT, 80), ImageFont.truetype(FONT, 60)
+    x = 22
+    for ch in number:
+        font = digit if ch.isdigit() else letter
+        box = draw.textbbox((0, 0), ch, font=font)
+        draw.text((x - box[0], height - 8 - box[3]), ch, fill=(25, 25, 30), font=font)
+        x += box[2] - box[0] + 8
+    font = ImageFont.truetype(FONT, 52)
+    box = draw.textbbox((0, 0), region, font=font)
+    left = sep + (width - sep - (box[2] - box[0])) / 2 - box[0]
+    draw.text((left, 10 - box[1]), region, fill=(25, 25, 30), font=font)
+    font = ImageFont.truetype(FONT, 20)
+    box = draw.textbbox((0, 0), "RUS", font=font)
+    draw.text((sep + 12 - box[0], height - 30 - box[1]), "RUS", fill=(25, 25, 30), font=font)
+    flag_x = sep + 20 + box[2] - box[0]
+    for k, colour in enumerate([(255, 255, 255), (0, 57, 166), (213, 43, 30)]):
+        y = height - 30 + 6 * k
+        draw.rectangle((flag_x, y, flag_x + 26, y + 6), fill=colour, outline=(60, 60, 60))
+    return np.asarray(img)
+
+
+def put_plate(
+    photo: RGB, text: str, quad: npt.ArrayLike, plate: RGB | None = None
+) -> tuple[RGB, Quad]:
+    """``photo`` with a plate (``plate``, else :func:`plate_image` of ``text``) warped onto
+    ``quad`` (4 points: top-left, top-right, bottom-right, bottom-left); the new image and the
+    quad as float32."""
+    plate = plate_image(text) if plate is None else plate
     h, w = plate.shape[:2]
     src = np.asarray([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     dst = np.asarray(quad, np.float32)

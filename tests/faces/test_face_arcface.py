@@ -103,7 +103,7 @@ def test_a_pulled_arcface_model_answers_the_seed_routes_and_galleries(
         )
         body = resp.json()
         assert body["success"] is True and body["model"] == "arcface-w600k-r50"
-        assert body["feature_dim"] == DIM
+        assert body["feature_dim"] == 1024  # the seed's size; the gallery below keeps DIM
         assert np.linalg.norm(body["feature"]) == pytest.approx(1.0, abs=1e-5)
 
         other = c.post(
@@ -113,7 +113,7 @@ def test_a_pulled_arcface_model_answers_the_seed_routes_and_galleries(
         compared = c.post(
             "/api/compare_features", json={"feature1": body["feature"], "feature2": other}
         ).json()
-        assert compared["threshold"] == 0.5 and -1.0 <= compared["similarity"] < 1.0
+        assert compared["threshold"] == 0.7 and -1.0 <= compared["similarity"] < 1.0
 
         dlib_sized = c.post(
             "/api/compare_features", json={"feature1": body["feature"], "feature2": [0.1] * 128}

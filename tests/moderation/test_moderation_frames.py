@@ -105,6 +105,20 @@ def test_plain_gif_answer_is_one_list_per_frame_in_order(client: TestClient) -> 
     assert all(len(frame) == 3 for frame in resp.json())
 
 
+def test_a_one_frame_gif_is_a_still_image_as_in_the_seed(client: TestClient) -> None:
+    data = gif([solid(GREEN)])
+    resp = client.post(
+        f"/api/image-classification?model_name={TINY}",
+        files=upload(data, "still.gif", "image/gif"),
+    )
+    body = resp.json()
+    assert resp.status_code == 200 and isinstance(body[0], dict), body  # not a list per frame
+    assert body[0]["label"] == "green" and len(body) == 3
+    (answer,) = gif_query(client, data, "labels=green").json()
+    assert [row["label"] for row in answer[TINY]] == ["green"]
+    assert "frame" not in answer[TINY][0]
+
+
 def test_gif_labels_are_reported_once_at_their_first_frame_from_zero(client: TestClient) -> None:
     data = gif(COLOURS_GIF)
     assert found(gif_query(client, data, "labels=green&labels=blue")) == [

@@ -1,1 +1,1 @@
-"""Helpers shared by tests of several packages (real photos from package demo folders, ...)."""
+"""Helpers shared by the tests and the benchmarks (real photos fetched from packages)."""

@@ -65,6 +65,13 @@ class AnonymizeSettings(BaseModel):
         description="Built-in detector: text lines are grown by this fraction of their height "
         "on each side to reach the plate's border.",
     )
+    plate_aspect: float = Field(
+        7.5,
+        description="Built-in detector: a plate-like text line is widened to at least this "
+        "many times its height, by the shortfall on both sides (a Russian plate is about 7.5 "
+        "text heights wide, an EU plate about 7), so plate parts OCR did not read as plate "
+        "text (a region code, a country strip) are covered too; 0 covers the text only.",
+    )
     face_model: str = Field("dlib-hog-face", description="Face detector (catalog name).")
     face_expand: float = Field(
         1.3, description="Face boxes are grown by this factor (hair, ears, chin) before redaction."

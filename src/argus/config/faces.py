@@ -19,8 +19,18 @@ class FaceSettings(BaseModel):
     landmarks: str = Field("dlib-landmarks-5", description="5-point landmark model.")
     threshold: float | None = Field(
         None,
-        description="Cosine similarity at or above which two faces are the same person; "
-        "default the active model's calibrated value (dlib 0.908); the seed used 0.7.",
+        description="Argus's own routes (galleries, native features): cosine similarity at or "
+        "above which two faces are the same person; default the active model's calibrated "
+        "value (dlib 0.908: 7.1 % false matches on bench/face_calibration.py's different-person "
+        "pairs).",
+    )
+    seed_threshold: float = Field(
+        0.7,
+        description="Seed 004's routes (1024-d seed-scale features): the same-person threshold "
+        "they answer with, the seed's 0.7 by default. Measured with dlib on "
+        "bench/face_calibration.py (different-person pairs leave-one-photo-out): 0.6 gives "
+        "7.6 % false matches (about dlib's own rule), 0.65 3.3 %, 0.7 1.9 %, 0.75 0.5 %; "
+        "no same-photo variant pair fell under 0.9.",
     )
     strict: bool = Field(
         True,

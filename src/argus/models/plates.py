@@ -6,8 +6,10 @@ and whose ``xyxy`` is the polygon's bounding box.
 
 *Built-in* (no download): the ``haar-plate-ru`` cascade proposes boxes and PP-OCRv4 (``ppocr-v4``)
 reads the image. A text line that looks like a plate (4-12 letters and digits, at least two
-digits and one letter, wider than tall) becomes a plate, its quad grown by
-``anonymize.plate_margin`` of its height to reach the plate's border, so plates the cascade
+digits and one letter, wider than tall) becomes a plate, grown to the plate's whole extent in
+the line's own perspective (:func:`plate_extent`: neighbouring text such as a Russian plate's
+region code and ``RUS``, a cascade box around it, ``anonymize.plate_margin`` of its height for
+the border, and at least ``anonymize.plate_aspect`` heights wide), so plates the cascade
 misses (tilted, small, Latin-format) are *completed*; a cascade box is kept only when it is
 *confirmed* by some text found inside it and no plate-like line already covers it. The
 recognised text is never returned: it is what is being hidden. The cascade alone (``plate_ocr``
@@ -98,14 +100,91 @@ def grow_quad(quad: npt.ArrayLike, margin: float) -> Quads:
     return np.stack([q[0] - u - v, q[1] + u - v, q[2] + u + v, q[3] - u + v]).astype(np.float32)
 
 
+def _project(points: npt.ArrayLike, origin: Quads, along: Quads, across: Quads) -> Quads:
+    """(N, 2) points as (u, v) coordinates on the unit axes ``along`` and ``across``."""
+    d = np.asarray(points, np.float32).reshape(-1, 2) - origin
+    return np.stack([d @ along, d @ across], axis=1).astype(np.float32)
+
+
+def plate_extent(
+    line: npt.ArrayLike,
+    others: Sequence[npt.ArrayLike] = (),
+    boxes: npt.ArrayLike = (),
+    *,
+    margin: float,
+    aspect: float,
+) -> Quads:
+    """The whole plate around a plate-like text line (tl, tr, br, bl), in its own perspective.
+
+    Works in the line's frame (``u`` along the text, ``v`` across it, ``h`` its height):
+
+    1. other text quads (``others``) in the line's band (their ``v`` range overlaps it, they are
+       at most 1.5 ``h`` tall) and within 1.5 ``h`` of its ends are joined, repeatedly: a
+       Russian plate's region code and ``RUS`` sit beside the number;
+    2. cascade boxes (``boxes``, xyxy) holding the line's centre and at most 6 times its area
+       are joined (the cascade sees the whole plate when it fires);
+    3. every side grows by ``margin`` of ``h`` (the plate's border);
+    4. a result narrower than ``aspect`` times ``h`` is widened by the shortfall on *both*
+       sides, since the parts OCR did not read may lie on either side of what it read.
+
+    Returns the 4 corners (tl, tr, br, bl) in image pixels, float32.
+    """
+    q = np.asarray(line, np.float32).reshape(4, 2)
+    along = ((q[1] - q[0]) + (q[2] - q[3])) / 2
+    width = float(np.linalg.norm(along))
+    if width == 0:
+        return q
+    u_axis = (along / width).astype(np.float32)
+    v_axis = np.array([-u_axis[1], u_axis[0]], np.float32)
+    if float((((q[3] - q[0]) + (q[2] - q[1])) / 2) @ v_axis) < 0:
+        v_axis = -v_axis
+    origin = q[0]
+    uv = _project(q, origin, u_axis, v_axis)
+    (u0, v0), (u1, v1) = uv.min(axis=0), uv.max(axis=0)
+    h = float(v1 - v0)
+    if h <= 0:
+        return q
+    pending = [_project(o, origin, u_axis, v_axis) for o in others]
+    joined = True
+    while joined:
+        joined = False
+        for i, o in enumerate(pending):
+            (ou0, ov0), (ou1, ov1) = o.min(axis=0), o.max(axis=0)
+            in_band = ov1 > v0 and ov0 < v1 and ov1 - ov0 <= 1.5 * h
+            near = ou0 <= u1 + 1.5 * h and ou1 >= u0 - 1.5 * h
+            if in_band and near:
+                u0, u1, v0, v1 = min(u0, ou0), max(u1, ou1), min(v0, ov0), max(v1, ov1)
+                pending.pop(i)
+                joined = True
+                break
+    centre = q.mean(axis=0)
+    area = width * h
+    for box in np.asarray(boxes, np.float32).reshape(-1, 4):
+        x1, y1, x2, y2 = (float(c) for c in box)
+        holds = x1 <= centre[0] <= x2 and y1 <= centre[1] <= y2
+        if holds and (x2 - x1) * (y2 - y1) <= 6 * area:
+            b = _project(box_corners(box)[0], origin, u_axis, v_axis)
+            (bu0, bv0), (bu1, bv1) = b.min(axis=0), b.max(axis=0)
+            u0, u1, v0, v1 = min(u0, bu0), max(u1, bu1), min(v0, bv0), max(v1, bv1)
+    u0, u1, v0, v1 = u0 - margin * h, u1 + margin * h, v0 - margin * h, v1 + margin * h
+    short = aspect * h - (u1 - u0)
+    if short > 0:
+        u0, u1 = u0 - short, u1 + short
+    corners = [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
+    return np.asarray([origin + u * u_axis + v * v_axis for u, v in corners], np.float32)
+
+
 def _line_shape_ok(quad: Quads) -> bool:
     width = float(np.linalg.norm(quad[1] - quad[0]))
     height = float(np.linalg.norm(quad[3] - quad[0]))
     return height > 0 and 1.5 <= width / height <= 12
 
 
-def builtin_plates(pool: ModelPool, image: RGB, *, use_ocr: bool, margin: float) -> Detections:
-    """Plates found by the cascade, confirmed or completed by OCR (see the module docstring)."""
+def builtin_plates(
+    pool: ModelPool, image: RGB, *, use_ocr: bool, margin: float, aspect: float = 0.0
+) -> Detections:
+    """Plates found by the cascade, confirmed or completed by OCR (see the module docstring);
+    a plate-like line is grown to the plate's extent by :func:`plate_extent`."""
     cascade = pool.get(CASCADE).predict_one(image)
     if not use_ocr:
         return plates(box_corners(cascade.xyxy), cascade.scores, ["cascade"] * len(cascade))
@@ -113,10 +192,12 @@ def builtin_plates(pool: ModelPool, image: RGB, *, use_ocr: bool, margin: float)
     quads: list[Quads] = []
     scores: list[float] = []
     sources: list[str] = []
+    lines = [np.asarray(p, np.float32).reshape(4, 2) for p in text.data.get("polygon", [])]
     for i, line in enumerate(text.data.get("text", [])):
-        quad = np.asarray(text.data["polygon"][i], np.float32).reshape(4, 2)
+        quad = lines[i]
         if plate_like(str(line)) and _line_shape_ok(quad):
-            quads.append(grow_quad(quad, margin))
+            others = lines[:i] + lines[i + 1 :]
+            quads.append(plate_extent(quad, others, cascade.xyxy, margin=margin, aspect=aspect))
             scores.append(float(text.scores[i]))
             sources.append("text")
     centres = (text.xyxy[:, :2] + text.xyxy[:, 2:]) / 2
@@ -315,4 +396,10 @@ def detect_plates(pool: ModelPool, settings: AnonymizeSettings, image: RGB) -> D
     """Plates in one RGB image with the configured detector."""
     if settings.plate_model is not None:
         return user_model(pool, settings).predict_one(image)
-    return builtin_plates(pool, image, use_ocr=settings.plate_ocr, margin=settings.plate_margin)
+    return builtin_plates(
+        pool,
+        image,
+        use_ocr=settings.plate_ocr,
+        margin=settings.plate_margin,
+        aspect=settings.plate_aspect,
+    )

@@ -80,6 +80,11 @@ def matches(scores: Scores, labels: Iterable[str], threshold: float) -> list[tup
     return [(label, table[label]) for label in labels if table.get(label, -1.0) >= threshold]
 
 
+def animated(picture: Picture) -> bool:
+    """Whether seed 001 answers per frame: a GIF of more than one frame."""
+    return picture.format == "GIF" and picture.frame_count > 1
+
+
 def search_frames(
     frames: Iterator[Sampled], classify: Classify, query: Query, batch_size: int
 ) -> list[dict[str, Any]]:
@@ -207,10 +212,11 @@ class Moderator:
             raise InvalidImage(NOT_AN_IMAGE, reason=exc.message) from exc
 
     def classify(self, data: bytes, name: str) -> list[Any]:
-        """Seed 001's plain answer: top labels of an image, or of every frame of a GIF."""
+        """Seed 001's plain answer: top labels of an image, or of every frame of an animated
+        GIF (a one-frame GIF is a still image, as in the seed)."""
         picture = self.decode(data)
         classify = self.classifier(name)
-        if picture.format != "GIF":
+        if not animated(picture):
             return top(classify([picture.pixels])[0])
         out: list[Any] = []
         frames = self._frames(data, picture, None)
@@ -225,7 +231,7 @@ class Moderator:
         out: list[dict[str, Any]] = []
         for name in names:
             classify = self.classifier(name)
-            if picture.format == "GIF":
+            if animated(picture):
                 frames = self._frames(data, picture, query)
                 found = search_frames(frames, classify, query, self.settings.moderation.batch_size)
             else:

@@ -4,10 +4,10 @@
 Errors keep the seed's ``{"detail": ...}`` shape. An image URL that cannot be fetched (refused by
 the SSRF guard, unreachable, HTTP error, timed out) answers 400 ``Could not download image from
 URL: ...`` (413 when it is over the size limit); an image that cannot be decoded answers
-``Could not process image: ...`` with 400 (415 for a type Argus does not read, 413 for too many
-pixels). That is the seed README's documented behaviour; the seed's code answered 200 with every
-task in error, which the contracts treat as a bug. A malformed ``tasks_json`` answers 400
-``Invalid tasks JSON format or structure: ...``.
+``Could not process image: ...`` with 400 (also for a file that is not an image at all; 413
+for too many pixels). That is the seed README's documented behaviour; the seed's code answered
+200 with every task in error, which the contracts treat as a bug. A malformed ``tasks_json``
+answers 400 ``Invalid tasks JSON format or structure: ...``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from argus.api.schemas.analysis import (
     OperationResultOut,
 )
 from argus.api.seed import seed_route_class
-from argus.errors import ArgusError
+from argus.errors import ArgusError, UnsupportedMediaType
 from argus.net.fetch import fetch
 from argus.pipelines.analysis import Analyzer, TaskSpec, available_operations
 
@@ -54,7 +54,9 @@ def _specs(tasks: list[AnalysisTask]) -> list[TaskSpec]:
 
 
 def _failure(prefix: str, exc: ArgusError) -> JSONResponse:
-    return JSONResponse({"detail": f"{prefix}: {exc.message}"}, status_code=exc.status)
+    """The seed's ``{"detail"}``; a file that is not an image is its 400 (not Argus's 415)."""
+    status = 400 if isinstance(exc, UnsupportedMediaType) else exc.status
+    return JSONResponse({"detail": f"{prefix}: {exc.message}"}, status_code=status)
 
 
 async def _run(

@@ -4,9 +4,12 @@
 Bodies keep the seed's shape: ``success``, ``message`` (its Chinese messages), ``feature``,
 ``feature_dim``, ``quality_passed``, ``similarity``, ``is_same_person``, ``threshold``,
 ``processing_time``, plus Argus extras (``model``, ``failed_checks``, ``face``) that the seed's
-clients ignore. No qualified face is a 200 with ``success: false`` and the seed's message
-``未检测到合格的人脸`` followed by the failed check; an unreadable image or a feature dimension
-mismatch is a 400 and any other error its own status, always as ``{"success": false, "message"}``.
+clients ignore. Features are in the seed's space (:mod:`argus.pipelines.seed_features`: 1024
+values, centred on the model's population mean, so that the seed's 0.7 is a useful decision)
+and ``threshold`` is ``faces.seed_threshold`` (0.7). No qualified face is a 200 with
+``success: false`` and the seed's message ``未检测到合格的人脸`` followed by the failed check;
+an unreadable file (not an image at all included) or a feature dimension mismatch is a 400 and
+any other error its own status, always as ``{"success": false, "message"}``.
 The lifespan builds the face pipeline and every gallery's search index from the database.
 """
 
@@ -32,9 +35,16 @@ from argus.api.routes.galleries import read_picture
 from argus.api.schemas.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.api.seed import seed_route_class
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidInput
-from argus.pipelines.faces import FacePipeline, NoQualifiedFace, as_feature, cosine_similarity
+from argus.errors import ArgusError, InvalidInput, UnsupportedMediaType
+from argus.pipelines.faces import (
+    FaceFeature,
+    FacePipeline,
+    NoQualifiedFace,
+    as_feature,
+    cosine_similarity,
+)
 from argus.pipelines.galleries import GalleryService
+from argus.pipelines.seed_features import seed_feature
 from argus.pipelines.vector_index import IndexRegistry
 
 _started: ContextVar[float | None] = ContextVar("argus_face_started", default=None)
@@ -46,9 +56,12 @@ def _elapsed() -> float:
 
 
 def seed_error(exc: ArgusError) -> Response:
+    """The seed's error body; a file that is not an image is a 400 as the seed says (Argus
+    answers 415 elsewhere)."""
+    status = 400 if isinstance(exc, UnsupportedMediaType) else exc.status
     return JSONResponse(
         {"success": False, "message": exc.message, "processing_time": _elapsed()},
-        status_code=exc.status,
+        status_code=status,
     )
 
 
@@ -142,11 +155,12 @@ async def extract_feature(
     message = "特征提取成功"
     if not passed:
         message += f" (quality check failed: {feature.quality.describe_failures()})"
+    vector = _seed_vector(feature)
     return {
         "success": True,
         "message": message,
-        "feature": [float(v) for v in feature.vector],
-        "feature_dim": feature.dim,
+        "feature": [float(v) for v in vector],
+        "feature_dim": len(vector),
         "quality_passed": passed,
         "processing_time": _elapsed(),
         "model": feature.model,
@@ -162,10 +176,15 @@ async def extract_feature(
     summary="Cosine similarity of two features and the same-person decision",
     responses=_SEED_ERRORS,
 )
-async def compare_features(body: CompareFeaturesIn, faces: Faces) -> dict[str, Any]:
+async def compare_features(body: CompareFeaturesIn, settings: AppSettings) -> dict[str, Any]:
     similarity = cosine_similarity(body.feature1, body.feature2)
-    threshold = body.threshold if body.threshold is not None else faces.threshold()
+    threshold = body.threshold if body.threshold is not None else settings.faces.seed_threshold
     return _compared(similarity, threshold)
+
+
+def _seed_vector(feature: FaceFeature) -> list[float]:
+    """The feature as seed 004's clients get it: centred and in 1024 dimensions."""
+    return [float(v) for v in seed_feature(feature.vector, feature.model)]
 
 
 def _compared(similarity: float, threshold: float) -> dict[str, Any]:
@@ -208,10 +227,9 @@ async def compare_image_feature(
         found = await asyncio.to_thread(faces.extract, picture.pixels)
     except NoQualifiedFace as exc:
         return _no_face(exc, settings.faces.model)
-    similarity = cosine_similarity(found.vector, known)
-    threshold = faces.threshold(found.model)
+    similarity = cosine_similarity(_seed_vector(found), known)
     return {
-        **_compared(similarity, threshold),
+        **_compared(similarity, settings.faces.seed_threshold),
         "model": found.model,
     }
 

@@ -16,15 +16,19 @@ class CompareFeaturesIn(BaseModel):
     feature1: list[float] = Field(..., max_length=MAX_FEATURE_DIM, description="A feature.")
     feature2: list[float] = Field(..., max_length=MAX_FEATURE_DIM, description="Another one.")
     threshold: float | None = Field(
-        None, description="Override of the same-person threshold for this call."
+        None, description="Override of the same-person threshold (default 0.7) for this call."
     )
 
 
 class ExtractFeatureOut(BaseModel):
     success: bool = Field(description="False when no qualified face was found.")
     message: str = Field(description="特征提取成功, or why it failed (the failed check).")
-    feature: list[float] | None = Field(None, description="L2-normalised feature.")
-    feature_dim: int | None = Field(None, description="Its length (128 dlib, 512 ArcFace).")
+    feature: list[float] | None = Field(
+        None,
+        description="Unit feature in seed 004's 1024-d space: the model's vector centred on "
+        "its population mean, normalised and embedded by a fixed rotation (cosines are kept).",
+    )
+    feature_dim: int | None = Field(None, description="Its length: 1024, as the seed's.")
     quality_passed: bool | None = Field(None, description="Whether every quality check passed.")
     processing_time: float = Field(description="Seconds spent on the request.")
     model: str | None = Field(None, description="The face model that answered.")
