@@ -3,11 +3,12 @@
 ``targets`` chooses what is hidden: ``plates`` (the default, as seed 002), ``faces`` or ``both``.
 Plates come from :func:`argus.models.plates.detect_plates` (the built-in detector or the user's
 YOLO model, oriented boxes included); faces from the face detector of ``anonymize.face_model``
-(dlib HOG by default: frontal faces), each box grown by ``anonymize.face_expand``. Every region
-is hidden with ``mode``: by default plates get the cover image (seed 002) and faces a blur;
-``cover``, ``blur``, ``pixelate`` or ``solid`` apply to both. The result has the input's size
-and is encoded as WebP (seed 002, quality ``anonymize.webp_quality``), PNG or JPEG; the
-detections (with ``polygon`` corners) come back with it. No HTTP and no SQL here: the job
+(CenterFace by default: small, turned and blurred faces too), each box grown by
+``anonymize.face_expand``. Every region is hidden with ``mode``: by default plates get the
+cover image (seed 002) and faces a blur; ``cover``, ``blur``, ``pixelate`` or ``solid`` apply
+to both. The result has the input's size and is encoded as WebP (seed 002, quality
+``anonymize.webp_quality``), PNG or JPEG; the detections (with ``polygon`` corners) come back
+with it. No HTTP and no SQL here: the job
 handler, the CLI and the bench all call :func:`anonymize`.
 """
 
