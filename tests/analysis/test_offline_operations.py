@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,3 +107,22 @@ def test_the_new_operations_are_listed(client: TestClient) -> None:
         "prominent_person",
         "prominent_face",
     ]
+
+
+def test_without_the_converted_models_faces_come_from_dlib_and_the_new_operations_say_why(
+    tmp_path: Path, astronaut: RGB, encode_image: Callable[..., bytes]
+) -> None:
+    bare = Settings(
+        data_dir=tmp_path / "data", offline=True, models={"converted_dir": tmp_path / "none"}
+    )
+    tasks = [
+        {"operation_id": "faces", "type": "detect_faces"},
+        {"operation_id": "ag", "type": "estimate_age_gender"},
+    ]
+    with TestClient(create_app(bare)) as client:
+        res = results(client, encode_image(astronaut), tasks)
+    (face,) = res["faces"]["data"]  # dlib HOG found her face
+    x1, y1, x2, y2 = face["box"]
+    assert 150 < (x1 + x2) / 2 < 300 and 50 < (y1 + y2) / 2 < 200
+    assert res["ag"]["status"] == "error"
+    assert "faceapi-age-gender" in res["ag"]["error_message"]

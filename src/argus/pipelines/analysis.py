@@ -135,7 +135,11 @@ class AnalysisRun:
             full = upper = Detections.empty()
             sure = self.settings.analysis.person_min_score
             for name in self.settings.analysis.person_models:
-                dets: Detections = await self.predict(name, self.picture.pixels)
+                try:
+                    dets: Detections = await self.predict(name, self.picture.pixels)
+                except ModelNotInstalled:
+                    log.warning("%s is not installed: the person box comes from the face", name)
+                    continue
                 people = dets[np.asarray([label == "person" for label in dets.labels], bool)]
                 strong = people[people.scores >= sure]
                 weak = people[people.scores < sure]
