@@ -129,3 +129,19 @@ def test_exif_gps_comes_back_as_the_nearest_city(client: TestClient, coffee: RGB
     assert location["country_code"] == "CN"
     assert location["distance_km"] < 5
     assert data["local_inference_result"]["camera"] == "Apple iPhone 13 mini"
+
+
+def test_without_the_converted_models_the_local_engine_still_answers(
+    tmp_path: Path, astronaut: RGB
+) -> None:
+    bare = Settings(
+        data_dir=tmp_path / "data", offline=True, models={"converted_dir": tmp_path / "none"}
+    )
+    with TestClient(create_app(bare)) as client:
+        data = classify(client, encode(astronaut))["data"]
+    assert data["category"] == "single_person"  # dlib HOG found her face
+    seen = data["local_inference_result"]
+    assert set(seen["missing_models"]) == {"nanodet-coco", "centerface", "efficientnet-lite0"}
+    assert seen["models"]["faces"] == "dlib-hog-face"
+    assert seen["mobileNetV3Detections"]["success"] is False
+    assert seen["generalDetections"] == []

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.errors import ModelNotInstalled
 from argus.models.coco_labels import COCO_LABELS
 from argus.models.efficientnet_lite import EfficientNetLite
 from argus.models.nanodet import NanoDetDetector
@@ -32,6 +33,14 @@ RGB = npt.NDArray[np.uint8]
 DETECTOR = "nanodet-coco"
 FACES = "centerface"
 CLASSIFIER = "efficientnet-lite0"
+FALLBACK_FACES = "dlib-hog-face"
+NO_IMAGENET: dict[str, Any] = {
+    "success": False,
+    "predictions": [],
+    "validPredictions": [],
+    "topPrediction": None,
+    "confidence": 0.0,
+}
 
 GENERAL_MIN = 0.25  # seed 000's YOLOv8s confidence threshold for generalDetections
 IMAGENET_VALID = 0.3  # seed 000's MobileNet threshold for validPredictions
@@ -129,23 +138,57 @@ def imagenet_detections(probs: npt.NDArray[Any], labels: Sequence[str]) -> dict[
     }
 
 
-def look(pixels: RGB, pool: ModelPool, scale: tuple[float, float] = (1.0, 1.0)) -> Evidence:
-    """Run NanoDet, CenterFace and EfficientNet on one picture (blocking: run in a thread);
-    ``scale`` maps the decoded copy's pixels back to the original's for the boxes shown."""
-    h, w = pixels.shape[:2]
-    area = float(max(1, h * w))
-    detector, classifier = pool.get(DETECTOR), pool.get(CLASSIFIER)
-    if not isinstance(detector, NanoDetDetector) or not isinstance(classifier, EfficientNetLite):
-        raise TypeError(f"{DETECTOR} and {CLASSIFIER} must be NanoDet and EfficientNet-Lite")
-    objects = detector.detect([pixels], score_threshold=GENERAL_MIN)[0]
-    faces = pool.get(FACES).predict([pixels])[0]
+def _installed(pool: ModelPool, name: str) -> bool:
+    try:
+        pool.model(name)
+    except ModelNotInstalled:
+        return False
+    return True
+
+
+def _imagenet(pixels: RGB, pool: ModelPool) -> tuple[npt.NDArray[Any], tuple[str, ...]] | None:
+    """EfficientNet's class probabilities in class order and its labels; None when missing."""
+    if not _installed(pool, CLASSIFIER):
+        return None
+    classifier = pool.get(CLASSIFIER)
+    if not isinstance(classifier, EfficientNetLite):
+        raise TypeError(f"{CLASSIFIER} must be an EfficientNet-Lite model")
     labels = classifier.labels
     probs = probabilities(classifier.predict([pixels])[0], labels)
     if len(probs) != NUM_CLASSES:
         raise ValueError(f"{CLASSIFIER} gave {len(probs)} classes, not {NUM_CLASSES}")
+    return probs, labels
+
+
+def _objects(pixels: RGB, pool: ModelPool) -> Detections | None:
+    """NanoDet's COCO boxes from the seed's 0.25 up; None when it is not installed."""
+    if not _installed(pool, DETECTOR):
+        return None
+    detector = pool.get(DETECTOR)
+    if not isinstance(detector, NanoDetDetector):
+        raise TypeError(f"{DETECTOR} must be a NanoDet model")
+    return detector.detect([pixels], score_threshold=GENERAL_MIN)[0]
+
+
+def look(pixels: RGB, pool: ModelPool, scale: tuple[float, float] = (1.0, 1.0)) -> Evidence:
+    """Run NanoDet, CenterFace and EfficientNet on one picture (blocking: run in a thread);
+    ``scale`` maps the decoded copy's pixels back to the original's for the boxes shown.
+
+    A model that is not installed (no npm for NanoDet, ``make models`` not run) is listed under
+    ``missing_models`` and left out: faces then come from dlib HOG, people from faces alone, and
+    there is no ImageNet evidence (``mobileNetV3Detections.success`` is false)."""
+    h, w = pixels.shape[:2]
+    area = float(max(1, h * w))
+    missing = [name for name in (DETECTOR, FACES, CLASSIFIER) if not _installed(pool, name)]
+    found = _objects(pixels, pool)
+    objects = Detections.empty() if found is None else found
+    face_model = FALLBACK_FACES if FACES in missing else FACES
+    faces = pool.get(face_model).predict([pixels])[0]
+    imagenet = _imagenet(pixels, pool)
     strong = faces[faces.scores >= FACE_MIN]
     centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in strong.xyxy.tolist()]
-    ev = Evidence(faces=len(strong), imagenet=category_evidence(probs))
+    evidence = category_evidence(imagenet[0]) if imagenet is not None else {}
+    ev = Evidence(faces=len(strong), imagenet=evidence)
     for box, score, label in zip(
         objects.xyxy.tolist(), objects.scores.tolist(), objects.labels, strict=True
     ):
@@ -161,9 +204,16 @@ def look(pixels: RGB, pool: ModelPool, scale: tuple[float, float] = (1.0, 1.0)) 
     ev.seen = {
         "idCardDetections": [],
         "generalDetections": general_detections(objects.scaled(*scale)),
-        "mobileNetV3Detections": imagenet_detections(probs, labels),
+        "mobileNetV3Detections": (
+            imagenet_detections(*imagenet) if imagenet is not None else NO_IMAGENET
+        ),
         "faces": [d.to_dict() for d in faces.scaled(*scale)],
-        "models": {"objects": DETECTOR, "faces": FACES, "imagenet": CLASSIFIER},
+        "models": {
+            "objects": None if DETECTOR in missing else DETECTOR,
+            "faces": face_model,
+            "imagenet": None if CLASSIFIER in missing else CLASSIFIER,
+        },
+        "missing_models": missing,
         "people": len(ev.people),
         "imagenet_evidence": {k: round(v, 3) for k, v in ev.imagenet.items()},
     }
