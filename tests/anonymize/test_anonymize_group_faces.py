@@ -4,6 +4,8 @@ finds none), and every face found is blurred."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import numpy.typing as npt
@@ -50,3 +52,19 @@ def test_every_face_in_the_group_photos_is_found_and_blurred(
                 x1, y1, x2, y2 = (round(float(v)) for v in box)
                 before = sharpness(image[y1:y2, x1:x2])
                 assert sharpness(out[y1:y2, x1:x2]) < 0.5 * before, face
+
+
+def test_without_the_converted_models_dlib_hog_blurs_the_face(
+    tmp_path: Path, astronaut: RGB
+) -> None:
+    bare = Settings(
+        data_dir=tmp_path / "data", offline=True, models={"converted_dir": tmp_path / "none"}
+    )
+    with TestClient(create_app(bare)) as client:
+        out, found = anonymized(client, astronaut)
+    (face,) = found
+    assert face["source"] == "dlib-hog-face"
+    box = face["box"]
+    assert isinstance(box, list)
+    x1, y1, x2, y2 = (round(float(v)) for v in box)
+    assert sharpness(out[y1:y2, x1:x2]) < 0.5 * sharpness(astronaut[y1:y2, x1:x2])

@@ -15,6 +15,7 @@ handler, the CLI and the bench all call :func:`anonymize`.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
@@ -25,6 +26,7 @@ from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
 from argus.config import Settings
+from argus.errors import ModelNotInstalled
 from argus.models.plates import detect_plates
 from argus.models.pool import ModelPool
 from argus.redact import Mode, box_quads, load_cover, redact
@@ -37,6 +39,9 @@ Targets = Literal["plates", "faces", "both"]
 Format = Literal["webp", "png", "jpeg"]
 EXTENSIONS: dict[str, str] = {"webp": ".webp", "png": ".png", "jpeg": ".jpg"}
 DEFAULT_MODES: dict[str, Mode] = {"plate": "cover", "face": "blur"}
+DEFAULT_FACE_MODEL = "centerface"
+FALLBACK_FACE_MODEL = "dlib-hog-face"
+log = logging.getLogger(__name__)
 
 
 class AnonymizeOptions(BaseModel):
@@ -67,8 +72,23 @@ class Anonymized:
     detections: Detections
 
 
+def face_model(pool: ModelPool, settings: Settings) -> str:
+    """``anonymize.face_model``; dlib HOG when that is CenterFace and it is not converted yet
+    (``make models`` not run). Any other missing model is :class:`ModelNotInstalled`."""
+    name = settings.anonymize.face_model
+    try:
+        pool.model(name)
+    except ModelNotInstalled:
+        if name != DEFAULT_FACE_MODEL:
+            raise
+        log.warning("%s is not installed: faces from %s", name, FALLBACK_FACE_MODEL)
+        return FALLBACK_FACE_MODEL
+    return name
+
+
 def find_faces(pool: ModelPool, settings: Settings, image: RGB) -> Detections:
-    found = pool.get(settings.anonymize.face_model).predict_one(image)
+    name = face_model(pool, settings)
+    found = pool.get(name).predict_one(image)
     assert isinstance(found, Detections)
     h, w = image.shape[:2]
     grown = clip(expand(found.xyxy, (settings.anonymize.face_expand - 1) / 2), (w, h))
@@ -77,7 +97,7 @@ def find_faces(pool: ModelPool, settings: Settings, image: RGB) -> Detections:
         grown,
         found.scores,
         ["face"] * len(found),
-        data={"polygon": polygons, "source": [settings.anonymize.face_model] * len(found)},
+        data={"polygon": polygons, "source": [name] * len(found)},
     )
 
 
