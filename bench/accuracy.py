@@ -13,7 +13,9 @@ Capabilities and engines (names are catalog models unless said otherwise):
 - ``--faces``: any face detector's count, bucketed 0 / 1 / 2-3 / 4+ (plus exact-count accuracy
   and mean absolute error), e.g. ``dlib-hog-face``, ``dlib-cnn-face``, ``haar-face-frontal``.
 - ``--person``: any detector: a person is present when it returns a ``person`` or a ``face``
-  box, e.g. ``dlib-hog-face`` (a face means a person), ``haar-body-upper``.
+  box, e.g. ``dlib-hog-face`` (a face means a person), ``haar-body-upper``; ``local-people``
+  is the rule seed 000's local engine and seed 003's ``prominent_person`` use (a NanoDet person
+  at 0.6 or more, or a weaker one with a CenterFace face inside).
 
 Every photo is loaded from its package (face-api's demo photos by ``npm pack``, sha512 pinned).
 Rerun after new models land with their names, e.g.
@@ -44,6 +46,7 @@ from argus.config import Settings
 from argus.imaging import decode
 from argus.models.pool import ModelPool
 from argus.pipelines.local_category import classify_local
+from argus.pipelines.local_evidence import look
 from argus.pipelines.photo_category import DECODE_MAX_SIDE
 from support.real_photos import CATEGORIES, RealPhoto, load_manifest, pixels
 
@@ -94,6 +97,9 @@ def faces_engine(name: str, pool: ModelPool, _: Settings) -> Answer:
 
 
 def person_engine(name: str, pool: ModelPool, _: Settings) -> Answer:
+    if name == "local-people":
+        return lambda _, image: "yes" if look(image, pool).people else "no"
+
     def answer(_: RealPhoto, image: RGB) -> str:
         labels = _boxes(pool, name, image)
         return "yes" if any(label in ("person", "face") for label in labels) else "no"

@@ -100,7 +100,10 @@ def test_the_pulled_captioner_writes_the_caption_and_wins_over_a_configured_llm(
             photo = np.full_like(astronaut, (0, 0, 255))
             photo[py1:py2, px1:px2] = astronaut[py1:py2, px1:px2]
             data = encode_image(photo, "PNG")
-            assert analyze(client, data, BOXES) == boxes
+            again = analyze(client, data, BOXES)  # NanoDet's box moves a few px with the background
+            for key in boxes:
+                assert np.abs(np.subtract(again[key], boxes[key])).max() <= 8, (key, again, boxes)
+            px1, py1, px2, py2 = again["person"]
             whole = describe(client, data)
             crop = describe(client, data, target="prominent_person")
         assert fake.requests == []  # the local model answered every time

@@ -45,7 +45,7 @@ def test_faces_are_blurred_and_the_rest_is_untouched(settings: Settings, astrona
         assert (item["width"], item["height"]) == (512, 512)
         out = decode_rgb(client.get(item["url"]).content)
     (face,) = item["detections"]
-    assert face["label"] == "face" and face["source"] == "dlib-hog-face"
+    assert face["label"] == "face" and face["source"] == "centerface"
     x1, y1, x2, y2 = (round(v) for v in face["box"])
     assert 150 < (x1 + x2) / 2 < 300 and 50 < (y1 + y2) / 2 < 200, "Eileen Collins' face"
     assert out.shape == astronaut.shape

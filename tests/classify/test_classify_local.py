@@ -1,7 +1,8 @@
 """The offline engine through the real HTTP API, on real and rendered photos.
 
-No LLM is configured, so every answer comes from the built-in models: dlib's face detector,
-PP-OCRv4 and the layout cues. The category a person would give each picture is asserted.
+No LLM is configured, so every answer comes from the built-in models: NanoDet, CenterFace,
+EfficientNet-Lite0, PP-OCRv4 and the layout cues. The category a person would give each picture
+is asserted, and seed 000's own ``generalDetections``/``mobileNetV3Detections`` shapes.
 """
 
 from __future__ import annotations
@@ -73,13 +74,51 @@ def test_a_rendered_chinese_id_card_is_an_idcard(client: TestClient, grace_hoppe
     assert "ID_NUMBER" in keywords
 
 
-def test_a_cup_of_coffee_is_other_with_low_confidence_and_not_cached(
+def test_a_cup_of_coffee_is_foods_with_the_seeds_imagenet_shape(
     client: TestClient, coffee: RGB
 ) -> None:
-    data = encode(coffee)
+    data = classify(client, encode(coffee))["data"]
+    assert data["category"] == "foods"
+    assert data["confidence"] >= 0.8
+    imagenet = data["local_inference_result"]["mobileNetV3Detections"]
+    assert imagenet["success"] is True
+    assert len(imagenet["predictions"]) == 5
+    assert set(imagenet["predictions"][0]) == {"index", "probability", "class"}
+    assert imagenet["topPrediction"]["class"] == "espresso"
+    assert imagenet["validPredictions"] == [
+        p for p in imagenet["predictions"] if p["probability"] >= 0.3
+    ]
+
+
+def test_chelsea_the_cat_is_a_pet_with_a_coco_cat_box(client: TestClient, chelsea: RGB) -> None:
+    data = classify(client, encode(chelsea))["data"]
+    assert data["category"] == "pets"
+    seen = data["local_inference_result"]
+    assert seen["people"] == 0
+    cats = [d for d in seen["generalDetections"] if d["className"] == "cat"]
+    assert cats and cats[0]["classId"] == 15
+    cx, cy, w, h = cats[0]["bbox"]  # seed 000's [cx, cy, w, h], in the upload's pixels
+    assert 0 < cx < 451 and 0 < cy < 300 and w > 100 and h > 100
+
+
+def test_the_summer_palace_is_travel_scenery(client: TestClient) -> None:
+    from sklearn.datasets import load_sample_image
+
+    data = classify(client, encode(load_sample_image("china.jpg")))["data"]
+    assert data["category"] == "travel_scenery"
+    assert data["local_inference_result"]["category_evidence"]["travel_scenery"] >= 0.5
+
+
+def test_the_hubble_deep_field_is_other_at_low_confidence_and_not_cached(
+    client: TestClient,
+) -> None:
+    import skimage.data
+
+    data = encode(skimage.data.hubble_deep_field())
     first = classify(client, data)
     assert first["data"]["category"] == "other"
     assert first["data"]["confidence"] < 0.3
+    assert first["data"]["local_inference_result"]["people"] == 0  # no "person" in the stars
     assert classify(client, data)["from_cache"] is False
 
 
@@ -93,3 +132,19 @@ def test_exif_gps_comes_back_as_the_nearest_city(client: TestClient, coffee: RGB
     assert location["population"] > 10_000_000
     assert location["geoname_id"] == 1816670  # GeoNames' Beijing
     assert data["local_inference_result"]["camera"] == "Apple iPhone 13 mini"
+
+
+def test_without_the_converted_models_the_local_engine_still_answers(
+    tmp_path: Path, astronaut: RGB
+) -> None:
+    bare = Settings(
+        data_dir=tmp_path / "data", offline=True, models={"converted_dir": tmp_path / "none"}
+    )
+    with TestClient(create_app(bare)) as client:
+        data = classify(client, encode(astronaut))["data"]
+    assert data["category"] == "single_person"  # dlib HOG found her face
+    seen = data["local_inference_result"]
+    assert set(seen["missing_models"]) == {"nanodet-coco", "centerface", "efficientnet-lite0"}
+    assert seen["models"]["faces"] == "dlib-hog-face"
+    assert seen["mobileNetV3Detections"]["success"] is False
+    assert seen["generalDetections"] == []

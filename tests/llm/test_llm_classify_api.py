@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from llm_fakes import FakeLlm, Reply, good, running_llm
@@ -198,17 +199,22 @@ def test_without_a_fallback_a_failed_llm_answers_other_like_the_seed(
 def test_local_first_asks_the_llm_only_when_unsure(
     settings: Settings, astronaut: RGB, coffee: RGB, encode_image: Any
 ) -> None:
+    import skimage.data
+
+    stars = np.ascontiguousarray(skimage.data.hubble_deep_field())
     with (
-        running_llm(Reply(good("foods", 0.9))) as fake,
+        running_llm(Reply(good("other", 0.9, "星空"))) as fake,
         serving(settings, openai(fake), engines=["local", "llm"]) as client,
     ):
         person = classify(client, encode_image(astronaut))
         assert person["data"]["inference_method"] == "local"
         assert person["data"]["category"] == "single_person"
-        assert fake.requests == []
         cup = classify(client, encode_image(coffee))
-        assert cup["data"]["inference_method"] == "llm_fallback"
-        assert cup["data"]["category"] == "foods"
+        assert (cup["data"]["category"], cup["data"]["inference_method"]) == ("foods", "local")
+        assert fake.requests == []
+        sky = classify(client, encode_image(stars))  # nothing the built-ins know: other at 0.25
+        assert sky["data"]["inference_method"] == "llm_fallback"
+        assert sky["data"]["category"] == "other" and sky["data"]["confidence"] == 0.9
         assert len(fake.requests) == 1
 
 

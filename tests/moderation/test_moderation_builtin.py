@@ -1,5 +1,5 @@
 """Seed 001 on a fresh offline install: its default model name is answered by the built-in
-NudeNet classifier, real photos come back ``normal``, and NudeNet's fine labels are an Argus
+Open NSFW classifier, real photos come back ``normal``, and NudeNet's fine labels are an Argus
 route."""
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def test_real_photos_are_normal_above_the_seed_threshold(
     assert [row["label"] for row in body] == ["normal", "nsfw"]
     assert body[0]["score"] >= 0.7
     assert body[0]["score"] + body[1]["score"] == pytest.approx(1.0)
-    assert resp.headers["X-Argus-Models"] == f"{SEED_MODEL}=nudenet-nsfw"
+    assert resp.headers["X-Argus-Models"] == f"{SEED_MODEL}=open-nsfw"
 
 
 def test_query_with_the_seed_defaults_finds_nothing_on_a_harmless_photo(

@@ -88,7 +88,7 @@ def test_an_mp4_of_real_photos_is_normal_from_frame_one(
     assert found(resp, SEED_MODEL) == [(1, "normal")]
     none = client.post("/api/video-classification", files=upload(data, "p.mp4", "video/mp4"))
     assert none.json() == [{SEED_MODEL: []}]
-    assert none.headers["X-Argus-Models"] == f"{SEED_MODEL}=nudenet-nsfw"
+    assert none.headers["X-Argus-Models"] == f"{SEED_MODEL}=open-nsfw"
 
 
 # --------------------------------------------------------------------------- GIF

@@ -92,7 +92,7 @@ def test_several_models_are_wrapped_one_dict_each_in_the_order_asked(client: Tes
     assert [list(d) for d in body] == [[TINY], [SEED_MODEL]]
     assert [r["label"] for r in body[0][TINY]] == ["red"]
     assert [r["label"] for r in body[1][SEED_MODEL]] == ["normal"]
-    assert resp.headers["X-Argus-Models"] == f"{TINY}={TINY}, {SEED_MODEL}=nudenet-nsfw"
+    assert resp.headers["X-Argus-Models"] == f"{TINY}={TINY}, {SEED_MODEL}=open-nsfw"
 
 
 def test_multi_image_routes_wrap_each_file_by_its_index(client: TestClient) -> None:

@@ -29,10 +29,24 @@ class AnalysisSettings(BaseModel):
         "clip-vit-b-32", description="Model behind embed_clip_vit_b_32 (512-d) and classify."
     )
     dino_model: str = Field("dinov2-base", description="Model behind embed_dino_v2 (768-d).")
-    face_model: str = Field("dlib-hog-face", description="Face detector for prominent_face.")
+    face_model: str = Field(
+        "centerface",
+        description="Face detector for prominent_face, detect_faces and estimate_age_gender "
+        "(dlib-hog-face answers when it is not installed).",
+    )
+    face_min_score: float = Field(
+        0.4,
+        description="Faces scoring below this are not used by the task list (CenterFace's own "
+        "0.2, kept for anonymization, finds a 0.25 'face' in a JPEG of the Hubble deep field).",
+    )
     person_models: list[str] = Field(
-        default_factory=lambda: ["haar-body-full", "haar-body-upper"],
+        default_factory=lambda: ["nanodet-coco"],
         description="Person detectors tried for prominent_person (catalog names).",
+    )
+    person_min_score: float = Field(
+        0.6,
+        description="A person box scoring at least this is a person on its own; a weaker one "
+        "only with the prominent face inside it (NanoDet calls a cat 'person' at up to 0.59).",
     )
     max_collection_versions: int = Field(
         10, description="Trained versions kept per collection (best by macro precision)."

@@ -72,7 +72,11 @@ class AnonymizeSettings(BaseModel):
         "text heights wide, an EU plate about 7), so plate parts OCR did not read as plate "
         "text (a region code, a country strip) are covered too; 0 covers the text only.",
     )
-    face_model: str = Field("dlib-hog-face", description="Face detector (catalog name).")
+    face_model: str = Field(
+        "centerface",
+        description="Face detector (catalog name): CenterFace finds small, turned and blurred "
+        "faces that dlib-hog-face (frontal faces over ~40 px) misses.",
+    )
     face_expand: float = Field(
         1.3, description="Face boxes are grown by this factor (hair, ears, chin) before redaction."
     )

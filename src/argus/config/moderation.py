@@ -29,6 +29,13 @@ def _seed_001_env(data: Any) -> Any:
     return data
 
 
+def _seed_aliases() -> dict[str, str | list[str]]:
+    return {
+        "Falconsai/nsfw_image_detection": ["open-nsfw", "nudenet-nsfw"],
+        "LukeJacob2023/nsfw-image-detector": ["nsfwjs-mobilenet-v2"],
+    }
+
+
 class ModerationSettings(BaseModel):
     """NSFW moderation of images, GIFs and videos (seed 001's ``/api/*-classification``).
 
@@ -42,10 +49,13 @@ class ModerationSettings(BaseModel):
         "Falconsai/nsfw_image_detection",
         description="Model used when a request names none (seed 001's DEFAULT_MODEL_NAME).",
     )
-    aliases: dict[str, str] = Field(
-        default_factory=lambda: {"Falconsai/nsfw_image_detection": "nudenet-nsfw"},
-        description="Model names answered by another model while they are not installed "
-        "(pulled): by default seed 001's default model is served by the built-in nudenet-nsfw.",
+    aliases: dict[str, str | list[str]] = Field(
+        default_factory=_seed_aliases,
+        description="Model names answered by other models while they are not installed "
+        "(pulled), the first installed one in order: by default seed 001's default model "
+        "(labels normal, nsfw) is served by the built-in Open NSFW (NudeNet without it) and "
+        "seed 001's example model (drawings, hentai, neutral, porn, sexy) by the built-in "
+        "nsfwjs MobileNetV2.",
     )
     default_score: float = Field(
         0.7, description="Score threshold when a request sends none (seed's DEFAULT_SCORE)."

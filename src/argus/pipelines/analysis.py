@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from argus.config import Settings
-from argus.errors import ArgusError
+from argus.errors import ArgusError, ModelNotInstalled
 from argus.imaging import Picture, decode
 from argus.models.pool import ModelPool
 from argus.pipelines.collections import CollectionStore
-from argus.pipelines.operations import extra, regions, seed
+from argus.pipelines.operations import extra, offline, regions, seed
 from argus.pipelines.operations.base import (
     PROMINENT_FACE,
     PROMINENT_PERSON,
@@ -44,11 +44,12 @@ from argus.vision.detections import Detections
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+FALLBACK_FACE_MODEL = "dlib-hog-face"
 
 
 def operations() -> dict[str, Operation]:
     """Every operation by type name, seed 003's first."""
-    ops = [*seed.OPERATIONS, *extra.OPERATIONS]
+    ops = [*seed.OPERATIONS, *extra.OPERATIONS, *offline.OPERATIONS]
     if extra.photo_category_available():
         ops.append(extra.PHOTO_CATEGORY)
     return {op.name: op for op in ops}
@@ -109,12 +110,19 @@ class AnalysisRun:
     # -- shared detections
 
     async def faces(self) -> Detections:
-        """Every face on the whole image (dlib), best first."""
+        """Every face on the whole image (``analysis.face_model``; dlib HOG without it), best
+        first."""
 
         async def find() -> Detections:
-            dets: Detections = await self.predict(
-                self.settings.analysis.face_model, self.picture.pixels
-            )
+            name = self.settings.analysis.face_model
+            try:
+                dets: Detections = await self.predict(name, self.picture.pixels)
+            except ModelNotInstalled:
+                if name == FALLBACK_FACE_MODEL:
+                    raise
+                log.warning("%s is not installed: faces from %s", name, FALLBACK_FACE_MODEL)
+                dets = await self.predict(FALLBACK_FACE_MODEL, self.picture.pixels)
+            dets = dets[dets.scores >= self.settings.analysis.face_min_score]
             return dets.sorted_by_score()
 
         return await self.once("faces", find)
@@ -124,15 +132,19 @@ class AnalysisRun:
 
         async def find() -> np.ndarray[Any, Any] | None:
             face = regions.best(await self.faces())
-            found: list[Detections] = []
+            full = upper = Detections.empty()
+            sure = self.settings.analysis.person_min_score
             for name in self.settings.analysis.person_models:
-                dets: Detections = await self.predict(name, self.picture.pixels)
-                keep = [i for i, label in enumerate(dets.labels) if label == "person"]
-                found.append(dets[np.asarray(keep, np.intp)] if keep else Detections.empty())
-            full = found[0] if found else Detections.empty()
-            upper = Detections.empty()
-            for dets in found[1:]:
-                upper = dets if not len(upper) else _concat(upper, dets)
+                try:
+                    dets: Detections = await self.predict(name, self.picture.pixels)
+                except ModelNotInstalled:
+                    log.warning("%s is not installed: the person box comes from the face", name)
+                    continue
+                people = dets[np.asarray([label == "person" for label in dets.labels], bool)]
+                strong = people[people.scores >= sure]
+                weak = people[people.scores < sure]
+                full = _concat(full, strong) if len(full) else strong
+                upper = _concat(upper, weak) if len(upper) else weak
             box, how = regions.prominent_person(full, upper, face, self.size)
             log.debug("prominent person from %s: %s", how, box)
             return box

@@ -36,7 +36,13 @@ import httpx
 from argus import __version__
 from argus.imaging.decode import decode
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize import AnonymizeOptions, anonymize, encode_result, result_name
+from argus.pipelines.anonymize import (
+    AnonymizeOptions,
+    anonymize,
+    encode_result,
+    face_model,
+    result_name,
+)
 from argus.pipelines.anonymize_video import anonymize_video, video_result_name
 from argus.store.files import make_key
 from argus.store.tables import Job, JobStatus
@@ -64,7 +70,7 @@ def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
     if parsed.targets in ("plates", "both") and settings.plate_model is not None:
         user_model(pool, settings)
     if parsed.targets in ("faces", "both"):
-        pool.model(settings.face_model)  # UnknownModel / ModelNotInstalled up front
+        face_model(pool, pool.settings)  # UnknownModel / ModelNotInstalled up front
     return parsed.model_dump()
 
 

@@ -9,15 +9,20 @@ What it looks at, in order of decision:
 2. **Screenshots** — no camera in EXIF, a large share of perfectly flat 8x8 blocks (UI
    backgrounds: JPEG noise tolerated), dense OCR text, a phone- or monitor-shaped frame and a
    clock in the status bar.
-3. **People** — dlib's HOG face detector: one face is ``single_person``, two or more
-   ``social_activities``. Frontal faces only: profiles and small faces in crowds are missed.
-4. **Pets** — OpenCV's cat-face cascade. Weak: it wants a whole frontal cat head and misses
-   most cats (scikit-image's ``chelsea()`` included); dogs are not detected at all.
+3. **People** — NanoDet person boxes (a confident one, or a weaker one with a CenterFace face
+   inside) and CenterFace faces: one person is ``single_person``, two or more
+   ``social_activities``; people covering under 10 % of the picture give way to strong
+   pets, foods or scenery evidence (a walker in front of a palace is a travel photo).
+4. **Pets, foods, travel scenery** — EfficientNet-Lite0's ImageNet classes grouped by
+   :mod:`argus.pipelines.imagenet_categories`, with NanoDet's cats and dogs (an animal NanoDet
+   is surer is a horse or a cow discounts the dog classes) and food items; the strongest
+   evidence of at least 0.3 wins, its confidence grows with the evidence.
 5. Otherwise ``other`` with confidence 0.25, which the cache rules never store.
 
-Foods and travel scenery are never recognised offline (that needs an LLM or a pulled image
-classifier). OCR (0.2-1.2 s) runs in ``auto`` mode only when the picture looks like a screen or
-a document (flat blocks, or no camera EXIF and a phone- or card-shaped frame).
+``local_inference_result`` shows what each model saw, including seed 000's own
+``generalDetections`` and ``mobileNetV3Detections``. OCR (0.2-1.2 s) runs in ``auto`` mode only
+when the picture looks like a screen or a document (flat blocks, or no camera EXIF and a phone-
+or card-shaped frame).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from PIL import Image
 
 from argus.imaging import Picture
 from argus.models.pool import ModelPool
-from argus.vision.detections import Detections
+from argus.pipelines.local_evidence import Evidence, look
 
 RGB = npt.NDArray[np.uint8]
 OcrMode = Literal["auto", "always", "never"]
@@ -79,7 +84,9 @@ FLAT_RANGE = 4  # grey levels a block may span and still count as flat
 FLAT_SIDE = 512
 OCR_FLAT = 0.2
 SCREEN_FLAT = 0.3
-FACE_MIN_SCORE = 0.3
+EVIDENCE_MIN = 0.3  # pets/foods/scenery evidence below this is not a category
+SMALL_PEOPLE = 0.1  # people under this share of the picture yield to strong other evidence
+STRONG_EVIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -117,11 +124,20 @@ def frame_shape(width: int, height: int) -> str:
     return "photo"
 
 
-def _boxes(dets: Detections) -> list[dict[str, Any]]:
-    return [
-        {"bbox": [round(float(v), 1) for v in box], "score": round(float(score), 3)}
-        for box, score in zip(dets.xyxy, dets.scores, strict=True)
-    ]
+def object_evidence(ev: Evidence) -> dict[str, float]:
+    """Pets, foods and travel-scenery evidence in [0, 1] from ImageNet groups and NanoDet."""
+    pets = ev.imagenet.get("pets", 0.0)
+    if ev.other_animal_score > ev.pet_score:
+        pets *= 1.0 - ev.other_animal_score  # a horse that ImageNet reads as a coonhound
+    pets = max(pets, ev.pet_score if ev.pet_score >= 0.4 else 0.0)
+    foods = max(
+        ev.imagenet.get("foods", 0.0), min(1.0, 0.5 + 0.1 * ev.food_items) * (ev.food_items > 0)
+    )
+    return {
+        "pets": round(pets, 3),
+        "foods": round(foods, 3),
+        "travel_scenery": round(ev.imagenet.get("travel_scenery", 0.0), 3),
+    }
 
 
 def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto") -> LocalResult:
@@ -130,9 +146,7 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
     camera = picture.exif.camera
     flat = flat_fraction(pixels)
     shape = frame_shape(picture.width, picture.height)
-    faces = pool.get("dlib-hog-face").predict([pixels])[0]
-    faces = faces[faces.scores >= FACE_MIN_SCORE]
-    found_faces = faces.scaled(*picture.scale)
+    ev = look(pixels, pool, picture.scale)
     run_ocr = ocr_mode == "always" or (
         ocr_mode == "auto"
         and (flat >= OCR_FLAT or (camera is None and shape in ("phone", "card", "monitor")))
@@ -153,7 +167,7 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
     seen: dict[str, Any] = {
         "success": True,
         "engine": "local",
-        "faces": _boxes(found_faces),
+        **ev.seen,
         "camera": camera,
         "frame_shape": shape,
         "flat_fraction": round(flat, 3),
@@ -177,7 +191,7 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
     seen["id_keywords"] = strong + fields
     if strong or len(fields) >= 3:
         confidence = 0.6 + 0.1 * min(len(strong), 2) + 0.04 * min(len(fields), 4)
-        confidence += 0.05 * (len(faces) == 1) + 0.05 * (shape == "card")
+        confidence += 0.05 * (ev.faces == 1) + 0.05 * (shape == "card")
         return result("idcard", confidence, "本地识别：证件（文字关键词）")
 
     dense_text = len(lines) >= 5 or text_area >= 0.04
@@ -186,18 +200,20 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
         confidence += 0.05 * (flat >= 0.5)
         return result("screenshot", confidence, "本地识别：屏幕截图（界面与文字）")
 
-    if len(faces) >= 2:
-        return result(
-            "social_activities",
-            0.7 + 0.05 * min(len(faces) - 2, 3),
-            f"本地识别：{len(faces)}张人脸",
-        )
-    if len(faces) == 1:
-        margin = float(faces.scores[0])
-        return result("single_person", 0.65 + 0.1 * min(margin, 1.5), "本地识别：1张人脸")
-
-    cats = pool.get("haar-cat-face").predict([pixels])[0]
-    seen["cats"] = _boxes(cats)
-    if len(cats):
-        return result("pets", 0.55, "本地识别：猫脸")
+    evidence = object_evidence(ev)
+    seen["category_evidence"] = evidence
+    best = max(evidence, key=lambda c: evidence[c])
+    strength = evidence[best]
+    people = max(len(ev.people), ev.faces)
+    small = ev.largest_person < SMALL_PEOPLE and ev.faces <= 1
+    if people and not (small and strength >= STRONG_EVIDENCE):
+        sure = max((score for score, _ in ev.people), default=0.5)
+        if people >= 2:
+            confidence = 0.65 + 0.05 * min(people - 2, 3) + 0.1 * (ev.faces >= 2)
+            return result("social_activities", confidence, f"本地识别：{people}人")
+        confidence = 0.55 + 0.2 * sure + 0.1 * (ev.faces == 1)
+        return result("single_person", confidence, "本地识别：1人")
+    if strength >= EVIDENCE_MIN:
+        names = {"pets": "宠物", "foods": "美食", "travel_scenery": "风景名胜"}
+        return result(best, 0.45 + 0.5 * strength, f"本地识别：{names[best]}")
     return result("other", 0.25, "本地识别：无法确定类别")

@@ -1,19 +1,20 @@
 """NSFW moderation: images, GIFs and videos through any image-classification model, by name.
 
 A :class:`Moderator` serves one request. It resolves each model name through the catalog: an
-installed image-classification model (a built-in or one pulled with ``argus models pull``) answers
-for itself; a name that is not installed but has an alias in ``moderation.aliases`` (seed 001's
-``Falconsai/nsfw_image_detection`` -> the built-in ``nudenet-nsfw``) is answered by the alias;
-anything else is :class:`~argus.errors.ModelNotInstalled` (409, naming the pull command). In
-cascade mode the built-in answers first and the named model is asked only for images whose
-built-in nsfw score lies in ``moderation.cascade_band``. :attr:`Moderator.answered_by` records
-which models really answered each requested name. Answers follow seed 001: the top
-:data:`TOP_K` labels of each image (the transformers pipeline's default), the requested labels
-at or above the score threshold, and for frames each label once, at the first frame where it
-reaches the threshold, stopping as soon as every label is found (or, with
-``return_on_first_matching_label``, at the first frame where one is). Where the seed's code was
-plainly broken this follows its intent: it stopped after the first classified frame even with
-no match, shared one label list between the models of a request (the second model could not
+installed image-classification model (a built-in or one pulled with ``argus models pull``)
+answers for itself; a name that is not installed but has aliases in ``moderation.aliases`` is
+answered by the first installed one (seed 001's ``Falconsai/nsfw_image_detection`` -> the
+built-in ``open-nsfw``, else ``nudenet-nsfw``; ``LukeJacob2023/nsfw-image-detector`` ->
+``nsfwjs-mobilenet-v2``); anything else is :class:`~argus.errors.ModelNotInstalled` (409, naming
+the pull command). In cascade mode the built-in answers first and the named model is asked only
+for images whose built-in nsfw score lies in ``moderation.cascade_band``.
+:attr:`Moderator.answered_by` records which models really answered each requested name. Answers
+follow seed 001: the top :data:`TOP_K` labels of each image (the transformers pipeline's
+default), the requested labels at or above the score threshold, and for frames each label once,
+at the first frame where it reaches the threshold, stopping as soon as every label is found (or,
+with ``return_on_first_matching_label``, at the first frame where one is). Where the seed's code
+was plainly broken this follows its intent: it stopped after the first classified frame even
+with no match, shared one label list between the models of a request (the second model could not
 find what the first had found), and turned ``score=0`` into ``DEFAULT_SCORE``; here each model
 searches all the labels and ``score=0`` means 0. No HTTP here; blocking.
 """
@@ -148,9 +149,8 @@ class Moderator:
     def resolve(self, name: str) -> str:
         """The installed model that answers for ``name`` (itself, or its alias)."""
         catalog = self.pool.catalog
-        for candidate in (name, self.settings.moderation.aliases.get(name)):
-            if candidate is None:
-                continue
+        aliases = self.settings.moderation.aliases.get(name) or []
+        for candidate in [name, *([aliases] if isinstance(aliases, str) else aliases)]:
             try:
                 spec = catalog.get(candidate)
             except UnknownModel:

@@ -104,7 +104,7 @@ async def detect_plates(run: Run, task: TaskSpec, target: str) -> OperationResul
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "detect_faces",
-        "Every face (dlib HOG) with its 5 landmarks, in image pixels.",
+        "Every face (CenterFace; dlib HOG without it) with dlib's 5 landmarks, in image pixels.",
         (WHOLE_IMAGE, PROMINENT_PERSON),
         WHOLE_IMAGE,
         detect_faces,
@@ -148,8 +148,14 @@ def photo_category_available() -> bool:
 async def photo_category(run: Run, task: TaskSpec, target: str) -> OperationResult:
     """Seed 000's category from the offline engine (no LLM, no cache: that is /api/v1/classify)."""
     from argus.pipelines.local_category import classify_local
+    from argus.pipelines.local_evidence import CLASSIFIER, DETECTOR, FACES
 
-    async with run.model_lock(run.settings.analysis.face_model), run.model_lock("ppocr-v4"):
+    async with (
+        run.model_lock(DETECTOR),
+        run.model_lock(FACES),
+        run.model_lock(CLASSIFIER),
+        run.model_lock("ppocr-v4"),
+    ):
         found = await asyncio.to_thread(classify_local, run.picture, run.pool)
     return OperationResult(
         "success",
@@ -164,7 +170,8 @@ async def photo_category(run: Run, task: TaskSpec, target: str) -> OperationResu
 
 PHOTO_CATEGORY = Operation(
     "classify_photo_category",
-    "Seed 000's photo category (8 classes) from the offline engine: faces, OCR, layout cues.",
+    "Seed 000's photo category (8 classes) from the offline engine: COCO objects, faces, "
+    "ImageNet classes, OCR, layout cues.",
     (WHOLE_IMAGE,),
     WHOLE_IMAGE,
     photo_category,
