@@ -29,13 +29,14 @@ def index(settings: AppSettings) -> dict[str, Any]:
 
 
 @router.get("/health", summary="200 when every component works, 503 naming the one that does not")
-async def health(settings: AppSettings, db: Db) -> JSONResponse:
+async def health(request: Request, settings: AppSettings, db: Db) -> JSONResponse:
     failing: dict[str, str] = {}
     if not settings.data_dir.is_dir():
         failing["data_dir"] = f"{settings.data_dir} does not exist"
     db_error = await db.check()
     if db_error is not None:
         failing["database"] = db_error
+    failing.update(await request.app.state.jobs.health())  # the broker, in Celery mode
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
