@@ -37,6 +37,7 @@ from kombu.exceptions import KombuError
 
 from argus.config import Settings
 from argus.errors import ServiceUnavailable
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.registry import Registry, builtin_kinds
 from argus.jobs.runner import JobContext, run_job, worker_name
 from argus.jobs.sweep import recover, sweep_forever
@@ -175,7 +176,11 @@ class WorkerRuntime:
                     blobs=blobs,
                     registry=self.registry,
                     worker=worker_name("celery"),
+                    keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),
                 )
+                assert self._ctx.keeper is not None
+                if not await asyncio.to_thread(self._ctx.keeper.start):
+                    log.error("lease keeper not ready: leases rely on the in-process heartbeat")
             return self._ctx
 
     async def run(self, job_id: str) -> str | None:
@@ -222,6 +227,8 @@ class WorkerRuntime:
         if ctx is not None:
             self.call(ctx.db.dispose())
             ctx.pool.close()
+            if ctx.keeper is not None:
+                ctx.keeper.close()
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()

@@ -2,14 +2,15 @@
 
 :func:`run_job` claims the job for ``jobs.lease_s`` seconds (the claim is atomic in the
 database, so two executors never hold the same job), keeps the lease alive with a heartbeat
-every ``lease_s / 3`` seconds, skips items that already finished (a resumed job does not redo
-them), marks each remaining item running then completed or failed, re-reads the job between
-items so a cancellation stops it, finishes it, counts the outcome and calls the webhook. Every
-write carries the claim's attempt number, so once the lease is lost (the heartbeat could not
-renew it, or someone took the job back) this runner's writes are refused and it stops without
-touching the job. Each item's handler runs in a worker thread (models block). If the executor
-asks it to stop (shutdown) or the task is cancelled, the job is put back to ``pending``.
-Recovery of jobs whose runner died lives in :mod:`argus.jobs.sweep`.
+every ``lease_s / 3`` seconds (in the process, and from the context's lease keeper process when
+it has one: a model holding the GIL cannot starve that one), skips items that already finished
+(a resumed job does not redo them), marks each remaining item running then completed or failed,
+re-reads the job between items so a cancellation stops it, finishes it, counts the outcome and
+calls the webhook. Every write carries the claim's attempt number, so once the lease is lost
+(the heartbeat could not renew it, or someone took the job back) this runner's writes are
+refused and it stops without touching the job. Each item's handler runs in a worker thread
+(models block). If the executor asks it to stop (shutdown) or the task is cancelled, the job is
+put back to ``pending``. Recovery of jobs whose runner died lives in :mod:`argus.jobs.sweep`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prometheus_client import Counter, Gauge
 from argus.config import Settings
 from argus.errors import ArgusError, InvalidInput
 from argus.jobs import webhook
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.registry import ItemContext, JobInput, Registry
 from argus.models.pool import ModelPool
 from argus.store import jobs as job_store
@@ -57,6 +59,9 @@ class JobContext:
     registry: Registry
     metrics: JobMetrics | None = None
     worker: str = field(default_factory=lambda: worker_name("local"))
+    #: Renews leases from a process of its own (see :mod:`argus.jobs.keeper`); without one the
+    #: in-process heartbeat alone does, which a model call holding the GIL can starve.
+    keeper: LeaseKeeper | None = None
 
 
 def worker_name(executor: str) -> str:
@@ -105,6 +110,8 @@ async def run_job(
         ctx.worker,
     )
     lost = asyncio.Event()
+    if ctx.keeper is not None:
+        await asyncio.to_thread(ctx.keeper.hold, job_id, attempt)
     heartbeat = asyncio.create_task(
         _heartbeat(ctx, job_id, attempt, lost), name=f"argus-heartbeat-{job_id}"
     )
@@ -129,6 +136,8 @@ async def run_job(
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
+        if ctx.keeper is not None:
+            ctx.keeper.drop(job_id)
     if status is None:
         if await job_store.requeue(ctx.db, job_id=job_id, attempt=attempt):
             log.info("job %s stopped between items: pending again", job_id)

@@ -24,6 +24,7 @@ from argus.config import Settings
 from argus.errors import ArgusError, JobFinished, NotFound, PayloadTooLarge
 from argus.jobs import webhook
 from argus.jobs.broker import BrokerCheck
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.local import LocalExecutor
 from argus.jobs.registry import Registry, builtin_kinds
 from argus.jobs.runner import JobContext, JobMetrics, refresh_queue_depth, worker_name
@@ -98,6 +99,7 @@ class JobService:
             registry=registry if registry is not None else builtin_kinds(),
             metrics=metrics,
             worker=worker_name(settings.jobs.executor),
+            keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),
         )
         self.executor = make_executor(self.ctx)
         self.broker = BrokerCheck(settings) if settings.jobs.executor == "celery" else None
@@ -142,6 +144,8 @@ class JobService:
                 log.warning("blob clean-up did not stop within 30 s; cancelled")
             self._cleaner = None
         await self.executor.stop()
+        if self.ctx.keeper is not None:
+            await asyncio.to_thread(self.ctx.keeper.close)
 
     async def create(
         self,
