@@ -2,7 +2,7 @@
 `argus worker` processes each under a host name of its own (and pid 1, as in containers), a
 `redis-server` of the test's own, and the database (SQLite; PostgreSQL when it answers).
 
-Leases are 4 s and every process sweeps each second, so recovery takes seconds here. What is
+Leases are 6 s and every process sweeps each second, so recovery takes seconds here. What is
 checked is what a user sees: every item has its one result, results written before a crash are
 kept as they were, a live worker's job is never taken from it, and queued jobs run once Redis
 is back, with nothing restarted.
@@ -100,7 +100,7 @@ class Cluster:
             ARGUS_DATABASE__AUTO_UPGRADE="true",
             ARGUS_JOBS__EXECUTOR="celery",
             ARGUS_JOBS__BROKER_URL=self.redis.url,
-            ARGUS_JOBS__LEASE_S="4",
+            ARGUS_JOBS__LEASE_S="6",
             ARGUS_JOBS__SWEEP_INTERVAL_S="1",
             ARGUS_JOBS__RESEND_AFTER_S="3",
         )
