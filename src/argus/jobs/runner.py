@@ -2,8 +2,8 @@
 
 :func:`run_job` claims the job for ``jobs.lease_s`` seconds (the claim is atomic in the
 database, so two executors never hold the same job), keeps the lease alive with a heartbeat
-every ``lease_s / 3`` seconds (in the process, and from the context's lease keeper process when
-it has one: a model holding the GIL cannot starve that one), skips items that already finished
+every ``lease_s / 3`` seconds (from the context's lease keeper process when it has one, which a
+model holding the GIL cannot starve; in the process otherwise), skips items that already finished
 (a resumed job does not redo them), marks each remaining item running then completed or failed,
 re-reads the job between items so a cancellation stops it, finishes it, counts the outcome and
 calls the webhook. Every write carries the claim's attempt number, so once the lease is lost
@@ -147,18 +147,29 @@ async def run_job(
 
 
 async def _heartbeat(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.Event) -> None:
-    """Renew the lease every ``lease_s / 3`` seconds until cancelled or the job is lost."""
+    """Every ``lease_s / 3`` seconds until cancelled or the job is lost: renew the lease, or,
+    when a keeper process renews it, only look whether the attempt still holds the job.
+
+    With a keeper this process writes nothing on a timer: a write transaction left open while a
+    model holds the GIL would keep the row (or SQLite's write lock) from the keeper's renewal.
+    """
     lease_s = ctx.settings.jobs.lease_s
     while True:
         await asyncio.sleep(lease_s / 3)
         try:
-            held = await job_store.renew(ctx.db, job_id=job_id, attempt=attempt, lease_s=lease_s)
+            if ctx.keeper is None and await job_store.renew(
+                ctx.db, job_id=job_id, attempt=attempt, lease_s=lease_s
+            ):
+                continue
+            state = await job_store.holder(ctx.db, job_id=job_id)
         except Exception:
-            log.exception("job %s: lease renewal failed; trying again", job_id)
+            log.exception("job %s: lease check failed; trying again", job_id)
             continue
-        if not held:
-            lost.set()
-            return
+        if state == (JobStatus.RUNNING.value, attempt):
+            continue
+        if state is None or state[0] != JobStatus.CANCELLED.value:
+            lost.set()  # a cancel is seen between items, and ends the job properly
+        return
 
 
 async def _still_ours(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.Event) -> bool:
