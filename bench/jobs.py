@@ -225,7 +225,7 @@ def main() -> None:
         cluster = Cluster(Path(tmp), args.lease_s, args.sweep_s)
         try:
             workers = [cluster.worker("alpha")]
-            cluster.submit(files[:1], {})  # warm: the model loads in the first worker
+            scaling(cluster, files, 1, 1)  # warm: the model loads in the first worker
             for n in (1, 2):
                 if n == 2:
                     workers.append(cluster.worker("beta"))
