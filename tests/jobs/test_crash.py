@@ -13,7 +13,7 @@ import pytest
 from jobs_support import free_port, jpeg, read_job, start_server, wait_for
 
 ITEMS = 4  # dlib-cnn-face takes ~2 s per 512 px photo here: the job lasts ~8 s
-LEASES = {"ARGUS_JOBS__LEASE_S": "2", "ARGUS_JOBS__SWEEP_INTERVAL_S": "1"}
+LEASES = {"ARGUS_JOBS__LEASE_S": "6", "ARGUS_JOBS__SWEEP_INTERVAL_S": "1"}
 
 
 @pytest.mark.slow

@@ -34,7 +34,14 @@ class LeaseKeeper:
         self.database_url = database_url
         self.lease_s = lease_s
         self._proc: subprocess.Popen[str] | None = None
+        self._ready = threading.Event()
         self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the keeper process is up and renewing (until then the runner renews)."""
+        proc = self._proc
+        return self._ready.is_set() and proc is not None and proc.poll() is None
 
     def _stdin(self) -> IO[str]:
         if self._proc is None or self._proc.poll() is not None:
@@ -43,27 +50,36 @@ class LeaseKeeper:
                     if pipe is not None:
                         with contextlib.suppress(OSError):
                             pipe.close()
-            self._proc = subprocess.Popen(
+            self._ready.clear()
+            proc = subprocess.Popen(
                 [sys.executable, "-m", "argus.store.lease_keeper", str(self.lease_s)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
                 env={**os.environ, URL_ENV: self.database_url},
             )
+            self._proc = proc
+            ready = self._ready
+
+            def await_ready() -> None:  # its imports take seconds on a busy machine
+                assert proc.stdout is not None
+                with contextlib.suppress(OSError, ValueError):
+                    if proc.stdout.readline().strip() == "ready":
+                        ready.set()
+
+            threading.Thread(target=await_ready, name="argus-keeper-ready", daemon=True).start()
         assert self._proc.stdin is not None
         return self._proc.stdin
 
-    def start(self) -> bool:
-        """Start the keeper now and wait until it is ready (its imports take seconds on a busy
-        machine); False when it did not say so."""
+    def start(self, timeout_s: float = 120.0) -> bool:
+        """Start the keeper now and wait until it is ready; False when it did not say so."""
         with self._lock:
             try:
                 self._stdin()
             except OSError:
                 log.exception("lease keeper could not be started")
                 return False
-            assert self._proc is not None and self._proc.stdout is not None
-            return self._proc.stdout.readline().strip() == "ready"
+        return self._ready.wait(timeout_s)
 
     def _send(self, line: str) -> None:
         with self._lock:

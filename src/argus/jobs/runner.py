@@ -110,11 +110,13 @@ async def run_job(
         ctx.worker,
     )
     lost = asyncio.Event()
-    if ctx.keeper is not None:
-        await asyncio.to_thread(ctx.keeper.hold, job_id, attempt)
     heartbeat = asyncio.create_task(
         _heartbeat(ctx, job_id, attempt, lost), name=f"argus-heartbeat-{job_id}"
     )
+    if ctx.keeper is not None:
+        if not ctx.keeper.ready:  # the first job of this process: no item runs before it is
+            await asyncio.to_thread(ctx.keeper.start)
+        await asyncio.to_thread(ctx.keeper.hold, job_id, attempt)
     try:
         status = await _run_items(ctx, job, attempt, should_stop, lost)
     except _Lost:
@@ -148,7 +150,7 @@ async def run_job(
 
 async def _heartbeat(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.Event) -> None:
     """Every ``lease_s / 3`` seconds until cancelled or the job is lost: renew the lease, or,
-    when a keeper process renews it, only look whether the attempt still holds the job.
+    once a keeper process renews it, only look whether the attempt still holds the job.
 
     With a keeper this process writes nothing on a timer: a write transaction left open while a
     model holds the GIL would keep the row (or SQLite's write lock) from the keeper's renewal.
@@ -157,7 +159,8 @@ async def _heartbeat(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.E
     while True:
         await asyncio.sleep(lease_s / 3)
         try:
-            if ctx.keeper is None and await job_store.renew(
+            keeper_ready = ctx.keeper is not None and ctx.keeper.ready
+            if not keeper_ready and await job_store.renew(
                 ctx.db, job_id=job_id, attempt=attempt, lease_s=lease_s
             ):
                 continue
