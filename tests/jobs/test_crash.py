@@ -58,7 +58,7 @@ def test_job_interrupted_by_sigkill_resumes_without_redoing_items(
             body: dict[str, object] = httpx.get(status_url, timeout=5).json()
             return None if body["status"] in ("pending", "running") else body
 
-        body = wait_for("the resumed job to finish", finished, timeout_s=60)
+        body = wait_for("the resumed job to finish", finished, timeout_s=120)
     finally:
         server.stop()
 
