@@ -1,5 +1,6 @@
-"""Helpers for the job tests: real processes (`argus serve`, `argus worker`), polling, and
-reading the jobs table from the test process."""
+"""Helpers for the job tests: real processes (`argus serve`, `argus worker` under a host name
+of its own, a `redis-server` of the test's own), polling, and reading the jobs table from the
+test process."""
 
 from __future__ import annotations
 
@@ -72,13 +73,39 @@ def argus_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 class Process:
-    """An `argus ...` subprocess whose output goes to a log file (shown when a test fails)."""
+    """An `argus ...` subprocess whose output goes to a log file (shown when a test fails).
 
-    def __init__(self, args: list[str], env: Mapping[str, str], log_path: Path) -> None:
+    With ``hostname`` it runs in UTS and pid namespaces of its own (``unshare``, as root): that
+    host name, and pid 1, as in a container; killing it kills the whole namespace.
+    """
+
+    def __init__(
+        self,
+        args: list[str],
+        env: Mapping[str, str],
+        log_path: Path,
+        *,
+        hostname: str | None = None,
+        command: list[str] | None = None,
+    ) -> None:
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("ab")
+        argv = command if command is not None else [ARGUS, *args]
+        if hostname is not None:
+            argv = [
+                "unshare",
+                "--uts",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "sh",
+                "-c",
+                'hostname "$0" && exec "$@"',
+                hostname,
+                *argv,
+            ]
         self.proc = subprocess.Popen(
-            [ARGUS, *args], env=dict(env), stdout=self._log, stderr=subprocess.STDOUT
+            argv, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT
         )
 
     def output(self) -> str:
@@ -101,6 +128,70 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
+
+
+def can_unshare() -> bool:
+    """Whether this machine lets us run a process under a host name of its own."""
+    try:
+        probe = subprocess.run(
+            ["unshare", "--uts", "--pid", "--fork", "--kill-child", "hostname", "probe"],
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+class RedisServer:
+    """A `redis-server` of the test's own on a free loopback port, with no persistence (a crash
+    loses every queued message), that can be killed and started again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.start()
+
+    def start(self) -> None:
+        log = (self.workdir / "redis.log").open("ab")
+        args = ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir)]
+        self.proc = subprocess.Popen(
+            ["redis-server", *args, "--save", "", "--appendonly", "no"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+
+        def answers() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, "redis-server exited"
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    return conn.recv(16).startswith(b"+PONG")
+            except OSError:
+                return False
+
+        wait_for("redis-server answering", answers, timeout_s=20)
+
+    def kill(self) -> None:
+        """SIGKILL: the broker crashes, its queue is gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
 
 
 def start_server(data_dir: Path, port: int, log_path: Path, **env: str) -> Process:

@@ -1,9 +1,12 @@
-"""Celery executor: the server only sends `argus.run_job`; a real `argus worker` process on the
-Redis of this machine runs the job. Without Redis the test is skipped (fails under CI=1)."""
+"""Celery executor: the server only sends `argus.run_job`; a real `argus worker` process on a
+`redis-server` the test starts for itself runs the job. Without `redis-server` installed the
+test is skipped (fails under CI=1). A server whose broker is down says so in `/health` and
+refuses submissions with a 503 that leaves nothing behind."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,33 +14,31 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-import redis
 from fastapi.testclient import TestClient
-from jobs_support import Process, argus_env, jpeg, read_job, wait_for
+from jobs_support import Process, RedisServer, argus_env, jpeg, read_job, wait_for
 
 from argus.api.app import create_app
 from argus.config import JobSettings, Settings
 
-BROKER_URL = "redis://127.0.0.1:6379/5"  # a database of its own, flushed by the test
-
 
 @pytest.fixture
-def broker() -> Iterator[str]:
-    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-        client.flushdb()
-    except redis.RedisError as exc:
-        client.close()
-        reason = f"Redis at {BROKER_URL} is unreachable ({exc})"
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own (never one the test did not start)."""
+    if shutil.which("redis-server") is None:
+        reason = "redis-server is not installed"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: run scripts/ci-services.sh")
         pytest.skip(reason)
+    server = RedisServer(tmp_path / "redis")
     try:
-        yield BROKER_URL
+        yield server
     finally:
-        client.flushdb()
-        client.close()
+        server.stop()
+
+
+@pytest.fixture
+def broker(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 def _celery_settings(data_dir: Path, broker_url: str) -> Settings:
@@ -143,11 +144,14 @@ def test_a_warm_worker_shutdown_hands_the_job_to_the_next_worker(
         assert job.items[index].finished_at == finished_at, "not redone by the second worker"
 
 
-def test_unreachable_broker_is_a_503_and_the_job_says_why(
+def test_unreachable_broker_is_a_503_that_keeps_nothing_and_health_says_so(
     tmp_path: Path, astronaut: npt.NDArray[np.uint8]
 ) -> None:
     settings = _celery_settings(tmp_path / "data", "redis://127.0.0.1:1/0")
     with TestClient(create_app(settings)) as client:
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert "broker" in health.json()["failing"]
         resp = client.post(
             "/api/v1/jobs",
             data={"kind": "detect"},
@@ -156,8 +160,11 @@ def test_unreachable_broker_is_a_503_and_the_job_says_why(
         assert resp.status_code == 503, resp.text
         assert resp.json()["error"]["code"] == "service_unavailable"
         assert "broker" in resp.json()["error"]["message"]
-        (job,) = client.get("/api/v1/jobs").json()["jobs"]
-        assert job["status"] == "failed"
-        assert "broker" in job["error"]
-        kept = settings.blobs_dir / job["job_id"] / "input" / "astronaut.jpg"
-        assert kept.read_bytes() == jpeg(astronaut), "a failed job keeps its inputs"
+        assert client.get("/api/v1/jobs").json()["jobs"] == [], "no job row left behind"
+        left = list(settings.blobs_dir.rglob("*")) if settings.blobs_dir.exists() else []
+        assert [p for p in left if p.is_file()] == [], "no input left on disk"
+
+
+def test_health_is_ok_while_the_broker_answers(broker: str, tmp_path: Path) -> None:
+    with TestClient(create_app(_celery_settings(tmp_path / "data", broker))) as client:
+        assert client.get("/health").json() == {"status": "ok"}

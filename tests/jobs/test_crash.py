@@ -13,6 +13,7 @@ import pytest
 from jobs_support import free_port, jpeg, read_job, start_server, wait_for
 
 ITEMS = 4  # dlib-cnn-face takes ~2 s per 512 px photo here: the job lasts ~8 s
+LEASES = {"ARGUS_JOBS__LEASE_S": "6", "ARGUS_JOBS__SWEEP_INTERVAL_S": "1"}
 
 
 @pytest.mark.slow
@@ -24,7 +25,7 @@ def test_job_interrupted_by_sigkill_resumes_without_redoing_items(
     base = f"http://127.0.0.1:{port}"
     photo = jpeg(astronaut)
 
-    server = start_server(data_dir, port, tmp_path / "serve-1.log")
+    server = start_server(data_dir, port, tmp_path / "serve-1.log", **LEASES)
     try:
         resp = httpx.post(
             f"{base}/api/v1/jobs",
@@ -50,14 +51,14 @@ def test_job_interrupted_by_sigkill_resumes_without_redoing_items(
     completed_before = {i.index: i for i in before.items if i.status == "completed"}
     assert 1 <= len(completed_before) < ITEMS, [i.status for i in before.items]
 
-    server = start_server(data_dir, port, tmp_path / "serve-2.log")
+    server = start_server(data_dir, port, tmp_path / "serve-2.log", **LEASES)
     try:
 
         def finished() -> dict[str, object] | None:
             body: dict[str, object] = httpx.get(status_url, timeout=5).json()
             return None if body["status"] in ("pending", "running") else body
 
-        body = wait_for("the resumed job to finish", finished, timeout_s=60)
+        body = wait_for("the resumed job to finish", finished, timeout_s=120)
     finally:
         server.stop()
 

@@ -1,6 +1,7 @@
 """The runner and crash recovery on a real SQLite database, blob store and models: resumed jobs
-skip finished items, jobs of live processes are left alone, repeated crashes give up, two
-runners never share a job, a clean shutdown puts the job back in line."""
+skip finished items, jobs with a live lease are left alone whatever their worker's name,
+repeated crashes give up, two runners never share a job, a runner that lost its job neither
+writes to it nor ends it, a clean shutdown puts the job back in line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import os
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,8 +21,10 @@ from jobs_support import dead_pid, job_context, jpeg
 from argus.config import JobSettings, Settings
 from argus.jobs.local import LocalExecutor
 from argus.jobs.registry import ItemContext, JobInput, JobKind, Registry, builtin_kinds
-from argus.jobs.runner import JobContext, is_orphaned, recover, run_job
+from argus.jobs.runner import JobContext, run_job
+from argus.jobs.sweep import recover, sweep
 from argus.store import jobs as job_store
+from argus.store.tables import Job, utcnow
 
 RGB = npt.NDArray[np.uint8]
 HOST = socket.gethostname()
@@ -42,14 +46,6 @@ async def _collect(ids: list[str], job_id: str) -> None:
     ids.append(job_id)
 
 
-def test_orphaned_means_a_gone_process_of_this_machine() -> None:
-    assert is_orphaned(None)
-    assert is_orphaned(f"local@{HOST}:{dead_pid()}")
-    assert not is_orphaned(f"local@{HOST}:{os.getppid()}"), "our parent is alive"
-    assert not is_orphaned(f"celery@another-host.example:{dead_pid()}"), "not ours to judge"
-    assert is_orphaned(f"local@{HOST}:{os.getpid()}"), "a previous life of this very pid"
-
-
 def test_a_crashed_job_resumes_without_redoing_finished_items(
     settings: Settings, astronaut: RGB, coffee: RGB
 ) -> None:
@@ -61,9 +57,10 @@ def test_a_crashed_job_resumes_without_redoing_finished_items(
                 ("b.jpg", jpeg(astronaut)),
             ]
             job_id = await _detect_job(ctx, photos)
-            # What a process killed while on item 1 leaves behind:
+            # What a process killed while on item 1 leaves behind, once its lease has lapsed:
             gone = f"local@{HOST}:{dead_pid()}"
-            assert await job_store.claim(ctx.db, job_id=job_id, worker=gone) is not None
+            claimed = await job_store.claim(ctx.db, job_id=job_id, worker=gone, lease_s=0.0)
+            assert claimed is not None
             await job_store.mark_item_running(ctx.db, job_id=job_id, index=0)
             marker = {"detections": [], "from": "the first run"}
             await job_store.mark_item_completed(ctx.db, job_id=job_id, index=0, output=marker)
@@ -91,19 +88,24 @@ def test_a_crashed_job_resumes_without_redoing_finished_items(
     asyncio.run(body())
 
 
-def test_jobs_of_live_processes_are_left_alone(settings: Settings, coffee: RGB) -> None:
+def test_jobs_with_a_live_lease_are_left_alone_whatever_the_name(
+    settings: Settings, coffee: RGB
+) -> None:
     async def body() -> None:
         async with job_context(settings) as ctx:
-            here = await _detect_job(ctx, [("c.jpg", jpeg(coffee))])
-            elsewhere = await _detect_job(ctx, [("c.jpg", jpeg(coffee))])
+            # A dead pid of this very host, or this process's own name (containers sharing a
+            # name, pid 1 everywhere): no longer a reason to take a job whose lease is alive.
+            names = [f"local@{HOST}:{dead_pid()}", ctx.worker, "celery@other.example:7"]
+            running = [await _detect_job(ctx, [("c.jpg", jpeg(coffee))]) for _ in names]
             waiting = await _detect_job(ctx, [("c.jpg", jpeg(coffee))])
-            await job_store.claim(ctx.db, job_id=here, worker=f"local@{HOST}:{os.getppid()}")
-            await job_store.claim(ctx.db, job_id=elsewhere, worker="celery@other.example:7")
+            for job_id, name in zip(running, names, strict=True):
+                assert await job_store.claim(ctx.db, job_id=job_id, worker=name, lease_s=60)
             submitted: list[str] = []
             await recover(ctx, lambda j: _collect(submitted, j))
             assert submitted == [waiting]
-            for job_id in (here, elsewhere):
+            for job_id in running:
                 assert await job_store.status_of(ctx.db, job_id=job_id) == "running"
+                assert await run_job(ctx, job_id) is None, "nor claimed by a redelivery"
 
     asyncio.run(body())
 
@@ -119,7 +121,7 @@ def test_a_job_interrupted_again_after_max_attempts_resumes_is_failed(
             submitted: list[str] = []
 
             async def start_and_crash() -> list[str]:
-                await job_store.claim(ctx.db, job_id=job_id, worker=f"local@{HOST}:{dead_pid()}")
+                await job_store.claim(ctx.db, job_id=job_id, worker="w@gone:1", lease_s=0.0)
                 await job_store.mark_item_running(ctx.db, job_id=job_id, index=0)
                 return await recover(ctx, lambda j: _collect(submitted, j))
 
@@ -130,6 +132,7 @@ def test_a_job_interrupted_again_after_max_attempts_resumes_is_failed(
             assert job.status == "failed"
             assert job.error is not None
             assert "interrupted 2 times" in job.error
+            assert "lease" in job.error
             assert "max_attempts = 1" in job.error
             assert [i.status for i in job.items] == ["failed", "failed"]
             assert all(i.error and i.error.startswith("not run") for i in job.items)
@@ -173,6 +176,80 @@ def test_two_runners_never_run_the_same_job(settings: Settings) -> None:
             assert results.count("completed") == 1
             assert results.count(None) == 3
             assert sorted(calls) == [0, 1, 2, 3], "each item ran exactly once"
+
+    asyncio.run(body())
+
+
+async def _lapse(ctx: JobContext, job_id: str) -> None:
+    """What a frozen worker's job looks like once its lease ran out (its heartbeat stopped)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    async with ctx.db.session() as session, session.begin():
+        await session.execute(
+            update(Job).where(Job.id == job_id).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+
+
+def test_a_runner_that_lost_its_job_neither_writes_to_it_nor_ends_it(settings: Settings) -> None:
+    """The same worker name on two runners (containers sharing a host name and pid 1): the
+    slow one's job is taken back after its lease lapsed; its late result is refused, it does not
+    end the job, and the job completes with every item run by its new holder."""
+    calls: list[int] = []
+    gate = threading.Event()
+
+    async def body() -> None:
+        registry = _counting_registry(calls, gate)
+        async with (
+            job_context(settings, registry, worker="celery@box:1") as slow,
+            job_context(settings, registry, worker="celery@box:1") as fresh,
+        ):
+            job_id = await _count_job(slow, 3)
+            first = asyncio.create_task(run_job(slow, job_id))
+            while not calls:  # the slow runner is inside item 0
+                await asyncio.sleep(0.01)
+            await _lapse(slow, job_id)
+            submitted: list[str] = []
+            assert await sweep(fresh, lambda j: _collect(submitted, j)) == [job_id]
+            assert await job_store.status_of(fresh.db, job_id=job_id) == "pending"
+            second = asyncio.create_task(run_job(fresh, job_id))
+            gate.set()
+            assert await first is None, "the slow runner neither finished nor failed the job"
+            assert await second == "completed"
+            job = await job_store.get(fresh.db, job_id=job_id, tenant=None)
+            assert job is not None
+            assert job.attempts == 2
+            assert job.progress_done == 3, "each item counted once"
+            assert [(i.status, i.attempt) for i in job.items] == [("completed", 2)] * 3
+            assert sorted(calls) == [0, 0, 1, 2], "only the item in flight ran twice"
+
+    asyncio.run(body())
+
+
+def test_the_heartbeat_keeps_the_lease_of_a_long_item(settings: Settings) -> None:
+    settings = settings.model_copy(update={"jobs": JobSettings(lease_s=2.0)})
+
+    def slow(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> Any:
+        time.sleep(5.0)  # well past the 2 s lease: only the heartbeat keeps the job
+        return {"index": item.index}
+
+    registry = builtin_kinds()
+    registry.register(JobKind("count", "Slow.", slow, lambda o, p: dict(o)))
+
+    async def body() -> None:
+        async with job_context(settings, registry) as ctx:
+            job_id = await _count_job(ctx, 1)
+            running = asyncio.create_task(run_job(ctx, job_id))
+            submitted: list[str] = []
+            while not running.done():  # another server sweeping all the while
+                await sweep(ctx, lambda j: _collect(submitted, j))
+                await asyncio.sleep(0.1)
+            assert running.result() == "completed"
+            assert submitted == [], "never taken back"
+            job = await job_store.get(ctx.db, job_id=job_id, tenant=None)
+            assert job is not None
+            assert job.attempts == 1
 
     asyncio.run(body())
 

@@ -233,3 +233,108 @@ def test_progress_and_pruning(run: Run) -> None:
     assert pruned == expected
     assert gone is None
     assert live is not None and len(live.items) == 2
+
+
+def test_a_lapsed_lease_is_taken_over_and_the_old_attempt_is_fenced_out(run: Run) -> None:
+    async def body(db: Database) -> list[Any]:
+        job = await jobs.create(db, tenant="t", kind="k", items=FILES)
+        first = await jobs.claim(db, job_id=job.id, worker="w@box:1", lease_s=60)
+        assert first is not None
+        busy = await jobs.claim(db, job_id=job.id, worker="w@box:1")  # same name: irrelevant
+        assert await jobs.mark_item_running(db, job_id=job.id, index=0, attempt=1)
+        assert await jobs.renew(db, job_id=job.id, attempt=1, lease_s=0)  # the last renewal
+        second = await jobs.claim(db, job_id=job.id, worker="w@box:1", lease_s=60)
+        assert second is not None
+        refused = [
+            await jobs.mark_item_completed(db, job_id=job.id, index=0, output="old", attempt=1),
+            await jobs.mark_item_failed(db, job_id=job.id, index=1, error="old", attempt=1),
+            await jobs.mark_item_running(db, job_id=job.id, index=1, attempt=1),
+            await jobs.renew(db, job_id=job.id, attempt=1, lease_s=60),
+            await jobs.requeue(db, job_id=job.id, attempt=1),
+            await jobs.finish(db, job_id=job.id, attempt=1),
+        ]
+        assert await jobs.mark_item_running(db, job_id=job.id, index=0, attempt=2)
+        assert await jobs.mark_item_completed(db, job_id=job.id, index=0, output="new", attempt=2)
+        early = await jobs.finish(db, job_id=job.id, attempt=2)  # item 1 has no outcome yet
+        still = await jobs.status_of(db, job_id=job.id)
+        assert await jobs.mark_item_failed(db, job_id=job.id, index=1, error="bad", attempt=2)
+        final = await jobs.finish(db, job_id=job.id, attempt=2)
+        return [
+            first.attempts,
+            busy,
+            second.attempts,
+            [i.status for i in second.items],
+            refused,
+            early,
+            still,
+            final,
+            await jobs.get(db, job_id=job.id, tenant=None),
+        ]
+
+    first, busy, second, reset, refused, early, still, final, done = run(body)
+    assert (first, busy, second) == (1, None, 2)
+    assert reset == ["pending", "pending"], "the lost attempt's item runs again"
+    assert refused == [False, False, False, False, False, None]
+    assert (early, still, final) == (None, "running", "completed")
+    assert [(i.status, i.output, i.error, i.attempt) for i in done.items] == [
+        ("completed", "new", None, 2),
+        ("failed", None, "bad", 2),
+    ]
+    assert done.progress_done == 2 and done.lease_until is None
+
+
+def test_lapsed_jobs_are_taken_back_or_abandoned_once(run: Run) -> None:
+    async def body(db: Database) -> list[Any]:
+        back = await jobs.create(db, tenant="t", kind="k", items=FILES)
+        given_up = await jobs.create(db, tenant="t", kind="k", items=FILES)
+        alive = await jobs.create(db, tenant="t", kind="k")
+        await jobs.claim(db, job_id=back.id, lease_s=0)
+        await jobs.mark_item_running(db, job_id=back.id, index=0, attempt=1)
+        await jobs.claim(db, job_id=given_up.id, lease_s=0)
+        await jobs.mark_item_completed(db, job_id=given_up.id, index=0, output=1, attempt=1)
+        await jobs.claim(db, job_id=alive.id, lease_s=60)
+        found = await jobs.lapsed(db)
+        return [
+            found,
+            sorted([back.id, given_up.id]),
+            await jobs.take_back(db, job_id=back.id, attempt=2),  # not that attempt
+            await jobs.take_back(db, job_id=back.id, attempt=1),
+            await jobs.take_back(db, job_id=back.id, attempt=1),  # another sweeper, later
+            await jobs.abandon(db, job_id=given_up.id, attempt=1, error="gave up", item_error="x"),
+            await jobs.abandon(db, job_id=given_up.id, attempt=1, error="again", item_error="y"),
+            await jobs.lapsed(db),
+            await jobs.get(db, job_id=back.id, tenant=None),
+            await jobs.get(db, job_id=given_up.id, tenant=None),
+        ]
+
+    found, expected, wrong, taken, twice, abandoned, again, left, back, given_up = run(body)
+    assert sorted(job_id for job_id, _ in found) == expected
+    assert all(attempt == 1 for _, attempt in found)
+    assert (wrong, taken, twice, abandoned, again, left) == (False, True, False, True, False, [])
+    assert back.status == "pending" and [i.status for i in back.items] == ["pending"] * 2
+    assert (given_up.status, given_up.error) == ("failed", "gave up")
+    assert [(i.status, i.error) for i in given_up.items] == [("completed", None), ("failed", "x")]
+
+
+def test_the_outbox_lists_pending_jobs_sent_long_ago_and_refused_jobs_vanish(run: Run) -> None:
+    async def body(db: Database) -> list[Any]:
+        old = await jobs.create(db, tenant="t", kind="k")
+        fresh = await jobs.create(db, tenant="t", kind="k")
+        running = await jobs.create(db, tenant="t", kind="k")
+        await jobs.claim(db, job_id=running.id)
+        later = utcnow() + timedelta(seconds=120)
+        before = await jobs.pending_unsent(db, older_than_s=60)
+        stale = await jobs.pending_unsent(db, older_than_s=60, now=later)
+        refused = await jobs.create(db, tenant="t", kind="k", items=FILES)
+        return [
+            before,
+            stale,
+            [old.id, fresh.id],
+            await jobs.delete_job(db, job_id=refused.id),
+            await jobs.delete_job(db, job_id=refused.id),
+            await jobs.get(db, job_id=refused.id, tenant=None),
+        ]
+
+    before, stale, expected, deleted, twice, gone = run(body)
+    assert before == [] and stale == expected
+    assert (deleted, twice, gone) == (True, False, None)

@@ -140,6 +140,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         health.add_instant("data_dir", lambda: _data_dir_missing(settings))
         health.add("database", db.check)
+
+        async def broker() -> str | None:
+            return (await job_service.health()).get("broker")  # Celery mode only
+
+        health.add("broker", broker)
         app.state.health = health
         await health.start()
         evictor = asyncio.create_task(_evict_loop(pool))

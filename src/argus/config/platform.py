@@ -162,6 +162,33 @@ class JobSettings(BaseModel):
         3, description="Times a job interrupted by a crash is resumed before it is failed."
     )
     max_files: int = Field(500, description="Most files in one job submission (413 above).")
+    lease_s: float = Field(
+        30.0,
+        gt=0,
+        description="A running job's lease: its worker renews it every lease_s / 3 seconds; "
+        "once it has lapsed any worker or server requeues the job (a dead worker's jobs "
+        "resume within lease_s + sweep_interval_s).",
+    )
+    sweep_interval_s: float = Field(
+        10.0,
+        gt=0,
+        description="How often every worker and server looks for lapsed leases and for "
+        "pending jobs to send again.",
+    )
+    resend_after_s: float = Field(
+        120.0,
+        gt=0,
+        description="A pending job whose last message is older than this is sent again "
+        "(a message lost with the broker, or a server that died before sending); "
+        "duplicates are dropped by the claim.",
+    )
+    visibility_timeout_s: float = Field(
+        3600.0,
+        gt=0,
+        description="Redis broker: an unacknowledged message goes back to the queue after "
+        "this long. Recovery does not wait for it (leases do); a job running longer gets a "
+        "duplicate message that its claim drops.",
+    )
 
 
 class BlobSettings(BaseModel):

@@ -3,8 +3,14 @@ database, the blob store and the broker.
 
 The server's :class:`CeleryExecutor` only sends ``argus.run_job(job_id)`` messages; a worker's
 task runs the same :func:`~argus.jobs.runner.run_job` as the local executor. No result backend:
-the jobs table is the truth. Messages are acknowledged late with a prefetch of one, so a message
-a dead worker had taken is delivered again; the claim in the database makes duplicates harmless.
+the jobs table is the truth. Messages are acknowledged late with a prefetch of one; recovery
+does not depend on them, though: every worker (and server) runs the sweep
+(:mod:`argus.jobs.sweep`), which takes back jobs whose lease lapsed and resends pending jobs
+whose message is old, and a redelivered message may take over a lapsed lease. The claim in the
+database makes duplicates harmless. Broker settings: Redis's visibility timeout is
+``jobs.visibility_timeout_s``; a worker that loses its broker keeps running its current jobs
+(``worker_cancel_long_running_tasks_on_connection_loss`` off: their writes go to the database,
+not the broker) and reconnects for ever; a publish that fails after a few quick retries is a 503.
 
 Workers use Celery's ``threads`` pool. Each worker process keeps one :class:`WorkerRuntime`
 (settings, database engine, model pool, blob store) and one asyncio event loop in a background
@@ -31,8 +37,10 @@ from kombu.exceptions import KombuError
 
 from argus.config import Settings
 from argus.errors import ServiceUnavailable
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.registry import Registry, builtin_kinds
-from argus.jobs.runner import JobContext, recover, run_job, worker_name
+from argus.jobs.runner import JobContext, run_job, worker_name
+from argus.jobs.sweep import recover, sweep_forever
 from argus.models.pool import ModelPool
 from argus.store import jobs as job_store
 from argus.store.db import Database
@@ -56,7 +64,11 @@ def make_celery(settings: Settings) -> Any:
         worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,  # a worker waits for its broker, however long
         broker_connection_timeout=5,
+        broker_transport_options={"visibility_timeout": settings.jobs.visibility_timeout_s},
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         task_publish_retry_policy={
             "max_retries": 2,
             "interval_start": 0.2,
@@ -68,7 +80,8 @@ def make_celery(settings: Settings) -> Any:
 
 
 class CeleryExecutor:
-    """Server side: ``submit`` sends the task; start-up recovery sends pending jobs again."""
+    """Server side: ``submit`` sends the task; start-up recovery sends pending jobs again (the
+    service's sweep keeps doing it for stale ones)."""
 
     name = "celery"
 
@@ -80,15 +93,20 @@ class CeleryExecutor:
         await recover(self.ctx, self.submit)
 
     async def submit(self, job_id: str) -> None:
-        try:
-            await asyncio.to_thread(self.app.send_task, TASK_NAME, args=[job_id], queue=QUEUE)
-        except (KombuError, OSError) as exc:
-            raise ServiceUnavailable(
-                f"the job broker at {_safe_url(self.ctx.settings)} cannot be reached: {exc}"
-            ) from exc
+        await send_or_503(self.ctx.settings, self.app.send_task, job_id)
 
     async def stop(self) -> None:
         await asyncio.to_thread(self.app.close)
+
+
+async def send_or_503(settings: Settings, send_task: Callable[..., Any], job_id: str) -> None:
+    """Publish ``argus.run_job(job_id)`` (in a thread); ServiceUnavailable when it fails."""
+    try:
+        await asyncio.to_thread(send_task, TASK_NAME, args=[job_id], queue=QUEUE)
+    except (KombuError, OSError) as exc:
+        raise ServiceUnavailable(
+            f"the job broker at {_safe_url(settings)} cannot be reached: {exc}"
+        ) from exc
 
 
 def _safe_url(settings: Settings) -> str:
@@ -103,21 +121,24 @@ def _safe_url(settings: Settings) -> str:
 class WorkerRuntime:
     """One worker process's state, built on the first task and kept until the worker stops.
 
-    ``send(job_id)`` queues a job again: used at start-up for jobs orphaned by a dead process,
-    and when a warm shutdown (``stopping``) interrupts a job between two items.
+    ``send_task`` (Celery's ``app.send_task``) queues a job again: used by the sweep for jobs
+    whose lease lapsed or whose message is stale, and when a warm shutdown (``stopping``)
+    interrupts a job between two items.
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        send: Callable[[str], None],
+        send_task: Callable[..., Any],
         registry: Registry | None = None,
     ) -> None:
         self.settings = settings
-        self.send = send
+        self.send_task = send_task
         self.registry = registry or builtin_kinds()
         self.stopping = threading.Event()
+        self._sweep_stop: asyncio.Event | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -155,7 +176,11 @@ class WorkerRuntime:
                     blobs=blobs,
                     registry=self.registry,
                     worker=worker_name("celery"),
+                    keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),
                 )
+                assert self._ctx.keeper is not None
+                if not await asyncio.to_thread(self._ctx.keeper.start):
+                    log.error("lease keeper not ready: leases rely on the in-process heartbeat")
             return self._ctx
 
     async def run(self, job_id: str) -> str | None:
@@ -167,23 +192,43 @@ class WorkerRuntime:
             and self.stopping.is_set()
             and await job_store.status_of(ctx.db, job_id=job_id) == JobStatus.PENDING.value
         ):
-            await asyncio.to_thread(self.send, job_id)
+            await self.send(job_id)
         return status
 
-    async def recover(self) -> list[str]:
-        async def send(job_id: str) -> None:
-            await asyncio.to_thread(self.send, job_id)
+    async def send(self, job_id: str) -> None:
+        await send_or_503(self.settings, self.send_task, job_id)
 
-        return await recover(await self.context(), send, resubmit_pending=False)
+    async def start_sweeping(self) -> list[str]:
+        """One sweep now (jobs whose lease lapsed while no worker ran), then one every
+        ``jobs.sweep_interval_s`` seconds on this runtime's loop; the ids sent now."""
+        ctx = await self.context()
+        sent = await recover(ctx, self.send, resubmit_pending=False)
+        self._sweep_stop = asyncio.Event()
+        self._sweeper = asyncio.create_task(
+            sweep_forever(ctx, self.send, self._sweep_stop), name="argus-job-sweep"
+        )
+        return sent
+
+    async def _stop_sweeping(self) -> None:
+        if self._sweep_stop is not None and self._sweeper is not None:
+            self._sweep_stop.set()
+            try:
+                await asyncio.wait_for(self._sweeper, timeout=30)
+            except TimeoutError:
+                log.warning("job sweep did not stop within 30 s; cancelled")
+            self._sweeper = None
 
     def close(self) -> None:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        self.call(self._stop_sweeping())
         ctx = self._ctx
         if ctx is not None:
             self.call(ctx.db.dispose())
             ctx.pool.close()
+            if ctx.keeper is not None:
+                ctx.keeper.close()
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
@@ -206,11 +251,7 @@ def run_worker(
     from celery.signals import worker_shutting_down
 
     app = make_celery(settings)
-
-    def send(job_id: str) -> None:
-        app.send_task(TASK_NAME, args=[job_id], queue=QUEUE)
-
-    runtime = WorkerRuntime(settings, send=send)
+    runtime = WorkerRuntime(settings, send_task=app.send_task)
     register_task(app, runtime)
 
     def on_shutdown(**_: Any) -> None:  # warm shutdown: finish the current items, then stop
@@ -219,9 +260,10 @@ def run_worker(
     worker_shutting_down.connect(on_shutdown, weak=False)
     threads = concurrency if concurrency is not None else settings.jobs.workers
     try:
-        # Before consuming: jobs orphaned by a dead process on this machine go back in line
-        # (pending jobs already have their message in the broker).
-        resumed = runtime.call(runtime.recover())
+        # Before consuming: jobs whose lease lapsed go back in line, and the sweep keeps
+        # running while the worker does (pending jobs have their message in the broker; the
+        # sweep resends those whose message is stale).
+        resumed = runtime.call(runtime.start_sweeping())
         if resumed:
             log.info("worker re-sent %d unfinished job(s)", len(resumed))
         app.worker_main(

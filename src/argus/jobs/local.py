@@ -1,10 +1,11 @@
 """The local executor: ``jobs.workers`` asyncio tasks inside the server process run jobs.
 
 ``submit`` puts a job id in an in-memory queue; the jobs table stays the truth, so nothing is
-lost with the queue: on start the executor resumes what a previous process left unfinished
-(:func:`argus.jobs.runner.recover`). On stop it lets running jobs finish the item they are on for
-up to ``grace_s`` seconds, then cancels them; either way an unfinished job goes back to
-``pending`` and is resumed at the next start.
+lost with the queue: on start the executor sends itself every pending job and takes back jobs
+whose lease lapsed (:func:`argus.jobs.sweep.recover`); the service's periodic sweep does the
+same for jobs of a server that died while others run on. On stop it lets running jobs finish
+the item they are on for up to ``grace_s`` seconds, then cancels them; either way an unfinished
+job goes back to ``pending`` and is resumed at the next start (or by another server's sweep).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 
-from argus.jobs.runner import JobContext, recover, run_job
+from argus.jobs.runner import JobContext, run_job
+from argus.jobs.sweep import recover
 
 log = logging.getLogger(__name__)
 

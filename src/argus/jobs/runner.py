@@ -1,16 +1,16 @@
-"""The one function that runs a job, shared by every executor, and crash recovery.
+"""The one function that runs a job, shared by every executor.
 
-:func:`run_job` claims the job (the claim is atomic in the database, so two executors never run
-the same job), skips items that already finished (a resumed job does not redo them), marks each
-remaining item running then completed or failed, re-reads the job's status between items so a
-cancellation stops it, finishes it, counts the outcome and calls the webhook. Each item's
-handler runs in a worker thread (models block). If the executor asks it to stop (shutdown) or the
-task is cancelled, the job is put back to ``pending`` for the next start.
-
-:func:`recover` is what an executor does when it starts: jobs left ``running`` by a process that
-no longer exists on this machine are requeued (or failed once they have been resumed
-``jobs.max_attempts`` times already), and every pending job is submitted again. Claims make that
-idempotent.
+:func:`run_job` claims the job for ``jobs.lease_s`` seconds (the claim is atomic in the
+database, so two executors never hold the same job), keeps the lease alive with a heartbeat
+every ``lease_s / 3`` seconds (from the context's lease keeper process when it has one, which a
+model holding the GIL cannot starve; in the process otherwise), skips items that already finished
+(a resumed job does not redo them), marks each remaining item running then completed or failed,
+re-reads the job between items so a cancellation stops it, finishes it, counts the outcome and
+calls the webhook. Every write carries the claim's attempt number, so once the lease is lost
+(the heartbeat could not renew it, or someone took the job back) this runner's writes are
+refused and it stops without touching the job. Each item's handler runs in a worker thread
+(models block). If the executor asks it to stop (shutdown) or the task is cancelled, the job is
+put back to ``pending``. Recovery of jobs whose runner died lives in :mod:`argus.jobs.sweep`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Protocol
 
 from prometheus_client import Counter, Gauge
@@ -32,6 +31,7 @@ from prometheus_client import Counter, Gauge
 from argus.config import Settings
 from argus.errors import ArgusError, Interrupted, InvalidInput
 from argus.jobs import webhook
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.registry import ItemContext, JobInput, Registry
 from argus.models.pool import ModelPool
 from argus.store import jobs as job_store
@@ -60,39 +60,15 @@ class JobContext:
     registry: Registry
     metrics: JobMetrics | None = None
     worker: str = field(default_factory=lambda: worker_name("local"))
+    #: Renews leases from a process of its own (see :mod:`argus.jobs.keeper`); without one the
+    #: in-process heartbeat alone does, which a model call holding the GIL can starve.
+    keeper: LeaseKeeper | None = None
 
 
 def worker_name(executor: str) -> str:
-    """``<executor>@<host>:<pid>``: who runs a job, as recorded in ``jobs.worker``."""
+    """``<executor>@<host>:<pid>``: who runs a job, as recorded in ``jobs.worker`` (for people
+    to read: ownership is the lease, never this name)."""
     return f"{executor}@{socket.gethostname()}:{os.getpid()}"
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    with contextlib.suppress(OSError, IndexError):  # a zombie is dead, only not yet reaped
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
-    return True
-
-
-def is_orphaned(worker: str | None) -> bool:
-    """Whether a running job's recorded worker is a process of this machine that is gone.
-
-    Call it only before this process claims anything: a recorded pid equal to ours is then a
-    previous life of this process (e.g. pid 1 in a restarted container). Jobs of other machines
-    are never judged orphaned from here.
-    """
-    if not worker:
-        return True
-    host, _, pid = worker.rpartition("@")[2].rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    return int(pid) == os.getpid() or not _process_alive(int(pid))
 
 
 def _never() -> bool:
@@ -110,40 +86,119 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=default, allow_nan=False))
 
 
+class _Lost(Exception):
+    """This runner's attempt no longer holds the job."""
+
+
 async def run_job(
     ctx: JobContext, job_id: str, *, should_stop: Callable[[], bool] = _never
 ) -> str | None:
     """Run the job if it can be claimed; its final status, or None when another worker has it,
-    it is not pending, or it was interrupted by ``should_stop`` (then it is pending again)."""
-    job = await job_store.claim(ctx.db, job_id=job_id, worker=ctx.worker)
+    it is not pending, this runner lost its lease midway, or it was interrupted by
+    ``should_stop`` (then it is pending again)."""
+    lease_s = ctx.settings.jobs.lease_s
+    job = await job_store.claim(ctx.db, job_id=job_id, worker=ctx.worker, lease_s=lease_s)
     if job is None:
         log.debug("job %s not claimed (taken, finished or cancelled)", job_id)
         return None
-    log.info("job %s (%s, %d items) started by %s", job.id, job.kind, len(job.items), ctx.worker)
+    attempt = job.attempts
+    log.info(
+        "job %s (%s, %d items) attempt %d started by %s",
+        job.id,
+        job.kind,
+        len(job.items),
+        attempt,
+        ctx.worker,
+    )
+    lost = asyncio.Event()
+    heartbeat = asyncio.create_task(
+        _heartbeat(ctx, job_id, attempt, lost), name=f"argus-heartbeat-{job_id}"
+    )
+    if ctx.keeper is not None:
+        if not ctx.keeper.ready:  # the first job of this process: no item runs before it is
+            await asyncio.to_thread(ctx.keeper.start)
+        await asyncio.to_thread(ctx.keeper.hold, job_id, attempt)
     try:
-        status = await _run_items(ctx, job, should_stop)
+        status = await _run_items(ctx, job, attempt, should_stop, lost)
+    except _Lost:
+        log.warning("job %s: attempt %d lost its lease; left to its new holder", job_id, attempt)
+        return None
     except asyncio.CancelledError:
-        await job_store.requeue(ctx.db, job_id=job_id)
+        await job_store.requeue(ctx.db, job_id=job_id, attempt=attempt)
         log.info("job %s interrupted mid-item: pending again", job_id)
         raise
     except Exception as exc:
         log.exception("job %s: runner failed", job_id)
         status = await job_store.finish(
-            ctx.db, job_id=job_id, error=f"internal error: {type(exc).__name__}: {exc}"
+            ctx.db,
+            job_id=job_id,
+            attempt=attempt,
+            error=f"internal error: {type(exc).__name__}: {exc}",
         )
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        if ctx.keeper is not None:
+            ctx.keeper.drop(job_id)
     if status is None:
-        await job_store.requeue(ctx.db, job_id=job_id)
-        log.info("job %s stopped between items: pending again", job_id)
+        if await job_store.requeue(ctx.db, job_id=job_id, attempt=attempt):
+            log.info("job %s stopped between items: pending again", job_id)
         return None
     await after_finish(ctx, job_id)
     return status
 
 
-async def _run_items(ctx: JobContext, job: Job, should_stop: Callable[[], bool]) -> str | None:
+async def _heartbeat(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.Event) -> None:
+    """Every ``lease_s / 3`` seconds until cancelled or the job is lost: renew the lease, or,
+    once a keeper process renews it, only look whether the attempt still holds the job.
+
+    With a keeper this process writes nothing on a timer: a write transaction left open while a
+    model holds the GIL would keep the row (or SQLite's write lock) from the keeper's renewal.
+    """
+    lease_s = ctx.settings.jobs.lease_s
+    while True:
+        await asyncio.sleep(lease_s / 3)
+        try:
+            keeper_ready = ctx.keeper is not None and ctx.keeper.ready
+            if not keeper_ready and await job_store.renew(
+                ctx.db, job_id=job_id, attempt=attempt, lease_s=lease_s
+            ):
+                continue
+            state = await job_store.holder(ctx.db, job_id=job_id)
+        except Exception:
+            log.exception("job %s: lease check failed; trying again", job_id)
+            continue
+        if state == (JobStatus.RUNNING.value, attempt):
+            continue
+        if state is None or state[0] != JobStatus.CANCELLED.value:
+            lost.set()  # a cancel is seen between items, and ends the job properly
+        return
+
+
+async def _still_ours(ctx: JobContext, job_id: str, attempt: int, lost: asyncio.Event) -> bool:
+    """True while ``attempt`` holds the job; False once it was cancelled; _Lost otherwise."""
+    if lost.is_set():
+        raise _Lost
+    state = await job_store.holder(ctx.db, job_id=job_id)
+    if state is not None and state == (JobStatus.RUNNING.value, attempt):
+        return True
+    if state is not None and state[0] == JobStatus.CANCELLED.value:
+        return False
+    raise _Lost
+
+
+async def _run_items(
+    ctx: JobContext,
+    job: Job,
+    attempt: int,
+    should_stop: Callable[[], bool],
+    lost: asyncio.Event,
+) -> str | None:
     try:
         kind = ctx.registry.get(job.kind)
     except ArgusError as exc:
-        return await job_store.finish(ctx.db, job_id=job.id, error=exc.message)
+        return await job_store.finish(ctx.db, job_id=job.id, attempt=attempt, error=exc.message)
     loop = asyncio.get_running_loop()
 
     def save(name: str, data: bytes) -> str:  # called from the handler's thread
@@ -156,17 +211,24 @@ async def _run_items(ctx: JobContext, job: Job, should_stop: Callable[[], bool])
             continue  # finished before an interruption: never redone
         if should_stop():
             return None
-        if await job_store.status_of(ctx.db, job_id=job.id) != JobStatus.RUNNING.value:
+        if not await _still_ours(ctx, job.id, attempt, lost):
             break  # cancelled: finish() below keeps the cancelled status
-        if not await job_store.mark_item_running(ctx.db, job_id=job.id, index=item.index):
+        if not await job_store.mark_item_running(
+            ctx.db, job_id=job.id, index=item.index, attempt=attempt
+        ):
+            await _still_ours(ctx, job.id, attempt, lost)
             continue
-        signals = _ItemSignals(ctx, job.id, item.index, loop, should_stop)
+        signals = _ItemSignals(ctx, job.id, item.index, attempt, loop, should_stop)
         one = replace(item_ctx, progress=signals.progress, stopped=signals.stopped)
-        if not await _run_item(ctx, job, item, kind.handler, one):
+        if not await _run_item(ctx, job, attempt, item, kind.handler, one):
             if should_stop():
                 return None  # the item is requeued with its job
-            break  # cancelled: the item is cancelled already
-    return await job_store.finish(ctx.db, job_id=job.id)
+            break  # cancelled: the item is cancelled already; finish() keeps the status
+    status = await job_store.finish(ctx.db, job_id=job.id, attempt=attempt)
+    if status is None:
+        await _still_ours(ctx, job.id, attempt, lost)
+        log.error("job %s: items left unfinished by attempt %d; requeued", job.id, attempt)
+    return status
 
 
 class _ItemSignals:
@@ -178,11 +240,13 @@ class _ItemSignals:
         ctx: JobContext,
         job_id: str,
         index: int,
+        attempt: int,
         loop: asyncio.AbstractEventLoop,
         should_stop: Callable[[], bool],
         interval_s: float = 0.5,
     ) -> None:
         self.ctx, self.job_id, self.index, self.loop = ctx, job_id, index, loop
+        self.attempt = attempt
         self.should_stop = should_stop
         self.interval_s = interval_s
         self._written = self._checked = float("-inf")
@@ -194,7 +258,12 @@ class _ItemSignals:
             return
         self._written = now
         write = job_store.set_item_progress(
-            self.ctx.db, job_id=self.job_id, index=self.index, done=done, total=total
+            self.ctx.db,
+            job_id=self.job_id,
+            index=self.index,
+            done=done,
+            total=total,
+            attempt=self.attempt,
         )
         asyncio.run_coroutine_threadsafe(write, self.loop).result()
 
@@ -213,6 +282,7 @@ class _ItemSignals:
 async def _run_item(
     ctx: JobContext,
     job: Job,
+    attempt: int,
     item: JobItem,
     handler: Callable[[ItemContext, JobInput, Mapping[str, Any]], Any],
     item_ctx: ItemContext,
@@ -232,14 +302,26 @@ async def _run_item(
         log.info("job %s item %d (%s) stopped early", job.id, item.index, item.input_name)
         return False
     except ArgusError as exc:
-        await job_store.mark_item_failed(ctx.db, job_id=job.id, index=item.index, error=exc.message)
-        return True
+        written = await job_store.mark_item_failed(
+            ctx.db, job_id=job.id, index=item.index, error=exc.message, attempt=attempt
+        )
     except Exception as exc:
         log.exception("job %s item %d (%s) failed", job.id, item.index, item.input_name)
         error = f"internal error: {type(exc).__name__}: {exc}"
-        await job_store.mark_item_failed(ctx.db, job_id=job.id, index=item.index, error=error)
-        return True
-    await job_store.mark_item_completed(ctx.db, job_id=job.id, index=item.index, output=output)
+        written = await job_store.mark_item_failed(
+            ctx.db, job_id=job.id, index=item.index, error=error, attempt=attempt
+        )
+    else:
+        written = await job_store.mark_item_completed(
+            ctx.db, job_id=job.id, index=item.index, output=output, attempt=attempt
+        )
+    if not written:
+        log.warning(
+            "job %s item %d: outcome of attempt %d refused (the job moved on)",
+            job.id,
+            item.index,
+            attempt,
+        )
     return True
 
 
@@ -268,56 +350,3 @@ async def after_finish(ctx: JobContext, job_id: str) -> None:
             await hook(ctx.settings, ctx.blobs, job)
         except Exception:
             log.exception("job %s: the %s kind's on_finish hook failed", job.id, job.kind)
-
-
-async def recover(
-    ctx: JobContext,
-    submit: Callable[[str], Awaitable[None]],
-    *,
-    resubmit_pending: bool = True,
-) -> list[str]:
-    """Requeue or fail jobs orphaned by a crash and submit them, and every pending job too
-    unless ``resubmit_pending`` is False (a Celery worker: their messages are in the broker
-    already); the ids submitted."""
-    max_attempts = ctx.settings.jobs.max_attempts
-    submitted: list[str] = []
-    for job in await job_store.unfinished(ctx.db):
-        if job.status == JobStatus.PENDING.value and not resubmit_pending:
-            continue
-        if job.status == JobStatus.RUNNING.value:
-            if not is_orphaned(job.worker):
-                log.info("job %s is running on %s: left alone", job.id, job.worker)
-                continue
-            if job.attempts > max_attempts:
-                await _give_up(ctx, job, max_attempts)
-                continue
-            if not await job_store.requeue(ctx.db, job_id=job.id):
-                continue
-            log.warning(
-                "job %s was interrupted on %s after %d attempt(s): resuming",
-                job.id,
-                job.worker,
-                job.attempts,
-            )
-        try:
-            await submit(job.id)
-        except ArgusError as exc:
-            log.error("job %s could not be submitted: %s", job.id, exc.message)
-            continue
-        submitted.append(job.id)
-    return submitted
-
-
-async def _give_up(ctx: JobContext, job: Job, max_attempts: int) -> None:
-    reason = (
-        f"interrupted {job.attempts} times (the process running it stopped); "
-        f"not resumed again (jobs.max_attempts = {max_attempts} resumes)"
-    )
-    for item in job.items:
-        if item.status in (JobStatus.PENDING.value, JobStatus.RUNNING.value):
-            await job_store.mark_item_failed(
-                ctx.db, job_id=job.id, index=item.index, error=f"not run: job {reason}"
-            )
-    await job_store.finish(ctx.db, job_id=job.id, error=f"job {reason}")
-    log.error("job %s failed: %s", job.id, reason)
-    await after_finish(ctx, job.id)

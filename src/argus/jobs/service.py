@@ -1,10 +1,13 @@
 """`JobService`: what the server holds on ``app.state.jobs`` — the executor chosen by
-``jobs.executor``, the blob store, the kinds registry and the periodic clean-up.
+``jobs.executor``, the blob store, the kinds registry, the job sweep and the periodic clean-up.
 
 :meth:`JobService.create` validates a kind's options, stores the inputs in the blob store,
-records the job and submits it; the HTTP route returns 202 only after all of that. The clean-up
-task removes finished jobs (rows and files) older than ``blobs.ttl_h`` every
-``blobs.cleanup_interval_s`` seconds.
+records the job and submits it; the HTTP route returns 202 only after all of that, and a
+submission the executor refuses (the broker is down: 503) leaves neither a row nor a file. The
+sweep (:mod:`argus.jobs.sweep`) runs every ``jobs.sweep_interval_s`` seconds. The clean-up task
+removes finished jobs (rows and files) older than ``blobs.ttl_h`` every
+``blobs.cleanup_interval_s`` seconds. :meth:`JobService.health` names a broker that does not
+answer (Celery mode).
 """
 
 from __future__ import annotations
@@ -20,9 +23,12 @@ from typing import Any, Protocol
 from argus.config import Settings
 from argus.errors import ArgusError, JobFinished, NotFound, PayloadTooLarge
 from argus.jobs import webhook
+from argus.jobs.broker import BrokerCheck
+from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.local import LocalExecutor
 from argus.jobs.registry import Registry, builtin_kinds
 from argus.jobs.runner import JobContext, JobMetrics, refresh_queue_depth, worker_name
+from argus.jobs.sweep import sweep_forever
 from argus.models.pool import ModelPool
 from argus.store import jobs as job_store
 from argus.store.db import Database
@@ -93,9 +99,12 @@ class JobService:
             registry=registry if registry is not None else builtin_kinds(),
             metrics=metrics,
             worker=worker_name(settings.jobs.executor),
+            keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),
         )
         self.executor = make_executor(self.ctx)
+        self.broker = BrokerCheck(settings) if settings.jobs.executor == "celery" else None
         self._cleaner: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
 
     @property
@@ -107,16 +116,25 @@ class JobService:
         return self.ctx.registry
 
     async def start(self) -> None:
-        """Start the executor (which resumes unfinished jobs) and the clean-up task."""
+        """Start the executor (which resumes unfinished jobs), the sweep and the clean-up."""
         self._stopping.clear()
         await self.executor.start()
         await refresh_queue_depth(self.ctx)
+        self._sweeper = asyncio.create_task(
+            sweep_forever(self.ctx, self.executor.submit, self._stopping), name="argus-job-sweep"
+        )
         if self.settings.blobs.cleanup_interval_s > 0:
             self._cleaner = asyncio.create_task(self._cleanup_loop(), name="argus-blob-cleanup")
         log.info("jobs: %s executor started", self.executor.name)
 
     async def stop(self) -> None:
         self._stopping.set()
+        if self._sweeper is not None:
+            try:  # a sleeping sweep wakes up and returns; a running one finishes its round
+                await asyncio.wait_for(self._sweeper, timeout=30)
+            except TimeoutError:
+                log.warning("job sweep did not stop within 30 s; cancelled")
+            self._sweeper = None
         if self._cleaner is not None:
             # Not cancelled mid-query (that would drop a database connection on the floor):
             # a running clean-up finishes, a sleeping one wakes up and returns.
@@ -126,6 +144,8 @@ class JobService:
                 log.warning("blob clean-up did not stop within 30 s; cancelled")
             self._cleaner = None
         await self.executor.stop()
+        if self.ctx.keeper is not None:
+            await asyncio.to_thread(self.ctx.keeper.close)
 
     async def create(
         self,
@@ -138,7 +158,8 @@ class JobService:
         max_bytes: int | None = None,
     ) -> Job:
         """Validate, store the inputs (one at a time; PayloadTooLarge past ``max_bytes``),
-        record the job and submit it. Nothing is kept when any step before the submit fails."""
+        record the job and submit it. Nothing is kept when any step fails, the submit included
+        (ServiceUnavailable when the broker is down: the client still has its files)."""
         job_kind = self.registry.get(kind)
         checked = await asyncio.to_thread(job_kind.validate, dict(options or {}), self.ctx.pool)
         if webhook_url:
@@ -171,11 +192,23 @@ class JobService:
             raise
         try:
             await self.executor.submit(job.id)
-        except ArgusError as exc:  # the job keeps its inputs and says why it did not run
-            await job_store.finish(self.ctx.db, job_id=job.id, error=exc.message)
+        except BaseException as exc:
+            # Refused: nothing stays behind. (Had the message gone out after all, its worker
+            # finds no job and drops it.)
+            await job_store.delete_job(self.ctx.db, job_id=job.id)
+            await self.blobs.delete_job(job_id)
+            if isinstance(exc, ArgusError):
+                log.warning("job submission refused, nothing kept: %s", exc.message)
             raise
         await refresh_queue_depth(self.ctx)
         return job
+
+    async def health(self) -> dict[str, str]:
+        """Failing job components by name: ``broker`` when Celery's broker does not answer."""
+        if self.broker is None:
+            return {}
+        error = await self.broker.error()
+        return {} if error is None else {"broker": error}
 
     async def cancel(self, *, job_id: str, tenant: str | None) -> Job:
         """Cancel an unfinished job; NotFound (another tenant's too) or JobFinished."""

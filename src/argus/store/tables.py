@@ -181,6 +181,7 @@ class Job(Base):
     __table_args__ = (
         Index(None, "tenant", "created_at"),
         Index(None, "status", "created_at"),
+        Index(None, "status", "lease_until"),
         MYSQL_TABLE_ARGS,
     )
 
@@ -194,10 +195,15 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     webhook_url: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(255))
+    #: Claims so far; the current one's number is the fencing token its writes must carry.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: While running: the holder's lease, renewed by its heartbeat; past it, anyone may requeue.
+    lease_until: Mapped[datetime | None]
+    #: When a message for this job was last sent to the executor (the outbox resends stale ones).
+    sent_at: Mapped[datetime | None]
 
     items: Mapped[list[JobItem]] = relationship(
         back_populates="job",
@@ -228,6 +234,8 @@ class JobItem(Base):
     error: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    #: The job attempt that last started this item (and wrote its outcome).
+    attempt: Mapped[int | None] = mapped_column(Integer)
 
     job: Mapped[Job] = relationship(back_populates="items", lazy="raise")
 

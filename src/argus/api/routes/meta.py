@@ -51,18 +51,20 @@ async def health(request: Request) -> JSONResponse:
 
 @router.get(
     "/ready",
-    summary="Readiness: 200 when the database answers now (within server.check_timeout_s)",
+    summary="Readiness: 200 when the database (and, in Celery mode, the broker) answers now",
     responses={503: {"description": "The database did not answer in time, or failed"}},
 )
-async def ready(settings: AppSettings, db: Db) -> JSONResponse:
+async def ready(request: Request, settings: AppSettings, db: Db) -> JSONResponse:
     timeout = settings.server.check_timeout_s
     try:
         async with asyncio.timeout(timeout):
             error = await db.check()
     except TimeoutError:
         error = f"no answer within {timeout:g} s"
-    if error is not None:
-        return JSONResponse({"status": "error", "failing": {"database": error}}, status_code=503)
+    failing = {} if error is None else {"database": error}
+    failing.update(await request.app.state.jobs.health())  # the broker, in Celery mode
+    if failing:
+        return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
