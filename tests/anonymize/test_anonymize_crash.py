@@ -32,7 +32,13 @@ def test_seed_task_survives_a_kill_and_completes(
     base = f"http://127.0.0.1:{port}"
     car, _ = street(coffee)
     photo = encode(car)  # ~0.35 s each with the cascade alone: the task lasts ~7 s
-    fast = {"ARGUS_ANONYMIZE__PLATE_OCR": "false"}
+    # no OCR (speed); short leases: the restarted server takes the job back once the killed
+    # server's lease lapses (lease + sweep), not after the 30 s default
+    fast = {
+        "ARGUS_ANONYMIZE__PLATE_OCR": "false",
+        "ARGUS_JOBS__LEASE_S": "6",
+        "ARGUS_JOBS__SWEEP_INTERVAL_S": "1",
+    }
 
     server = start_server(data_dir, port, tmp_path / "serve-1.log", **fast)
     try:
