@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +18,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from browser_support import argus_server
 
 from argus.auth.passwords import hash_password
 from argus.config import Settings
@@ -54,53 +51,16 @@ if _why is not None:
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    data = tmp_path_factory.mktemp("console")
     env = {
-        **os.environ,
-        "ARGUS_DATA_DIR": str(data),
         "ARGUS_OFFLINE": "1",
         "ARGUS_AUTH__ADMIN_PASSWORD_HASH": hash_password(PASSWORD),
         "ARGUS_AUTH__REQUIRE_KEYS": "true",
         "ARGUS_LOG_LEVEL": "warning",
     }
-    argus = shutil.which("argus", path=str(Path(sys.executable).parent))
-    command = [argus] if argus else [sys.executable, "-m", "argus.cli.main"]
-    log = (data / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"argus serve exited: {(data / 'server.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("argus serve did not answer within 90 s")
-            time.sleep(0.2)
+    with argus_server(tmp_path_factory.mktemp("console"), env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
