@@ -89,6 +89,9 @@ class Process:
         command: list[str] | None = None,
     ) -> None:
         self.log_path = log_path
+        # `unshare` does not pass SIGTERM on to the namespace's pid 1: a namespaced process that
+        # has not stopped after a short wait is killed (with the whole namespace)
+        self._stop_wait_s = 30.0 if hostname is None else 3.0
         self._log: IO[bytes] = log_path.open("ab")
         argv = command if command is not None else [ARGUS, *args]
         if hostname is not None:
@@ -124,7 +127,7 @@ class Process:
         if self.alive():
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=30)
+                self.proc.wait(timeout=self._stop_wait_s)
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
