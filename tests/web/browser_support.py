@@ -1,7 +1,8 @@
 """Helpers for browser tests: `argus serve` as a subprocess on a free port, and Chromium.
 
-The module-level skip logic lives with each test module (see test_admin_console.py); these
-helpers only start things. The server's output goes to ``<data_dir>/server.log``.
+:func:`require_browser` is each test module's module-level skip (outside CI) or failure (in CI)
+when Chromium, Playwright or the built pages are missing; the other helpers start things.
+The server's output goes to ``<data_dir>/server.log``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,26 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
+
+
+def require_browser(built: tuple[Path, ...], what: str) -> None:
+    """Skip the calling test module (fail it under CI) unless Debian's Chromium, the playwright
+    package and every file of ``built`` (``what``, built by ``make web``) are there."""
+    why: str | None = None
+    if not CHROMIUM.exists():
+        why = f"Debian's Chromium is not installed at {CHROMIUM} (make sysdeps installs it)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            why = "the playwright package is not installed (pip install playwright)"
+    if why is None and not all(p.is_file() for p in built):
+        why = f"{what} not built (make web)"
+    if why is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run under CI: {why}", pytrace=False)
+    pytest.skip(why, allow_module_level=True)
 
 
 def free_port() -> int:

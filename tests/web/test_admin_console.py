@@ -9,7 +9,6 @@ the module skips, except under CI (env CI set) where that is a failure.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,35 +17,18 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from browser_support import argus_server
+from browser_support import CHROMIUM, argus_server, require_browser
 
 from argus.auth.passwords import hash_password
 from argus.config import Settings
 
-CHROMIUM = Path(os.environ.get("ARGUS_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DIST = Path(__file__).resolve().parents[2] / "src" / "argus" / "web" / "dist" / "admin.js"
 PASSWORD = "correct horse battery staple"
 ASTRONAUT_FACE = (179.0, 83.0, 267.0, 171.0)  # dlib HOG's box, checked by the analysis tests
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"Debian's Chromium is not installed at {CHROMIUM} (make sysdeps installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    if not DIST.is_file():
-        return "the admin console is not built (make web)"
-    return None
-
-
-_why = _missing()
-if _why is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run under CI: {_why}", pytrace=False)
-    pytest.skip(_why, allow_module_level=True)
+require_browser((DIST,), "the admin console is")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 

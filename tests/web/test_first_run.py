@@ -8,7 +8,6 @@ like test_admin_console.py without Chromium, playwright or the built page (a fai
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, argus_server
+from browser_support import CHROMIUM, CHROMIUM_ARGS, argus_server, require_browser
 
 from fakehub import FakeHub
 
@@ -24,23 +23,9 @@ DIST = Path(__file__).resolve().parents[2] / "src" / "argus" / "web" / "dist"
 PASSWORD = "first run password"
 
 
-def _missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"Debian's Chromium is not installed at {CHROMIUM} (make sysdeps installs it)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install playwright)"
-    if not (DIST / "admin.js").is_file() or not (DIST / "redoc.standalone.js").is_file():
-        return "the admin console and API pages are not built (make web)"
-    return None
-
-
-_why = _missing()
-if _why is not None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run under CI: {_why}", pytrace=False)
-    pytest.skip(_why, allow_module_level=True)
+require_browser(
+    (DIST / "admin.js", DIST / "redoc.standalone.js"), "the admin console and API pages are"
+)
 
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright  # noqa: E402
 
