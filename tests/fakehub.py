@@ -48,6 +48,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from argus.config import Settings
+from argus.models.hub.layout import IMAGE_CLASSIFIER_FAMILY
+from argus.models.specs import HubSource, ModelFile, ModelSpec
 
 LFS_SUFFIXES = (".onnx", ".onnx_data", ".data", ".bin", ".safetensors")
 RGB_LABELS = ("red", "green", "blue")
@@ -527,6 +529,26 @@ def tiny_classifier(
     model.ir_version = 8
     onnx.checker.check_model(model)
     return bytes(model.SerializeToString())
+
+
+def classifier_spec(repo_id: str, name: str) -> ModelSpec:
+    """A catalog entry for :func:`classifier_repo` served as ``repo_id`` (pulled as ``name``)."""
+    return ModelSpec(
+        name=name,
+        task="image-classification",
+        family=IMAGE_CLASSIFIER_FAMILY,
+        source=HubSource(repo_id),
+        files=(
+            ModelFile("model", "onnx/model.onnx"),
+            ModelFile("config", "config.json"),
+            ModelFile("preprocessor", "preprocessor_config.json"),
+        ),
+        license="MIT",
+        description="A catalogued tiny classifier.",
+        labels=RGB_LABELS,
+        memory_mb=5,
+        builtin=False,
+    )
 
 
 def classifier_repo(

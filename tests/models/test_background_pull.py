@@ -15,28 +15,19 @@ import pytest
 from argus.config import Settings
 from argus.errors import DownloadsDisabled, ModelDownloading, ModelNotInstalled
 from argus.models import hub as models_hub
-from argus.models.catalog import Catalog, HubSource, ModelFile, ModelSpec
+from argus.models.catalog import Catalog
 from argus.models.hub.background import BackgroundPulls, PullState
 from argus.models.pool import ModelPool
-from fakehub import RGB_LABELS, FakeHub, classifier_repo, pull_settings, running_hub
+from fakehub import (
+    FakeHub,
+    classifier_repo,
+    classifier_spec,
+    pull_settings,
+    running_hub,
+)
 
 REPO = "argus-test/tiny-rgb"
-SPEC = ModelSpec(
-    name="tiny-rgb",
-    task="image-classification",
-    family=models_hub.IMAGE_CLASSIFIER_FAMILY,
-    source=HubSource(REPO),
-    files=(
-        ModelFile("model", "onnx/model.onnx"),
-        ModelFile("config", "config.json"),
-        ModelFile("preprocessor", "preprocessor_config.json"),
-    ),
-    license="MIT",
-    description="A catalogued tiny classifier.",
-    labels=RGB_LABELS,
-    memory_mb=5,
-    builtin=False,
-)
+SPEC = classifier_spec(REPO, "tiny-rgb")
 
 
 @pytest.fixture

@@ -20,9 +20,16 @@ from argus.errors import (
     UnknownModel,
 )
 from argus.models import hub as models_hub
-from argus.models.catalog import MANIFEST, Catalog, HubSource, ModelFile, ModelSpec
+from argus.models.catalog import MANIFEST, Catalog, HubSource
 from argus.models.pool import ModelPool
-from fakehub import RGB_LABELS, FakeHub, classifier_repo, pull_settings, running_hub
+from fakehub import (
+    RGB_LABELS,
+    FakeHub,
+    classifier_repo,
+    classifier_spec,
+    pull_settings,
+    running_hub,
+)
 
 REPO = "argus-test/tiny-rgb"
 RGB = np.ndarray
@@ -268,22 +275,7 @@ def test_verify_reports_an_onnx_that_does_not_load(hub: FakeHub, online: Setting
 
 
 def test_catalog_hub_spec_pull_and_missing_model_error(hub: FakeHub, online: Settings) -> None:
-    spec = ModelSpec(
-        name="tiny-rgb",
-        task="image-classification",
-        family=models_hub.IMAGE_CLASSIFIER_FAMILY,
-        source=HubSource(REPO),
-        files=(
-            ModelFile("model", "onnx/model.onnx"),
-            ModelFile("config", "config.json"),
-            ModelFile("preprocessor", "preprocessor_config.json"),
-        ),
-        license="MIT",
-        description="A catalogued tiny classifier.",
-        labels=RGB_LABELS,
-        memory_mb=5,
-        builtin=False,
-    )
+    spec = classifier_spec(REPO, "tiny-rgb")
     known = (spec,)
     pool = ModelPool(online, Catalog(online.models_dir, known))
     with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb"):
