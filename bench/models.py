@@ -150,44 +150,23 @@ def bare_blob(name: str, image: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return age_gender.preprocess(image)[None]
 
 
+def bare_graph(
+    name: str, model_path: Path, inputs: list[np.ndarray[Any, Any]]
+) -> tuple[str, Callable[[int], object]]:
+    """The converted graph in a bare ONNX Runtime session on already-prepared inputs."""
+    from argus.runtime.ort import OrtSession
+
+    bare = OrtSession(model_path, RuntimeSettings(intra_op_threads=1))
+    blobs = [bare_blob(name, x) for x in inputs]
+    feed = bare.inputs[0].name
+    return "bare ORT graph", lambda i: bare.run({feed: blobs[i % len(blobs)]})
+
+
 def bench_npm_model(
     name: str, images: list[np.ndarray[Any, Any]], seconds: float, data_dir: Path
 ) -> None:
-    """Argus's model (pool, preprocessing, decoding) at 1 thread and 2 workers, RSS, and the
-    bare converted graph in ONNX Runtime on a prepared input; p50/p99 and CPU ms per image."""
-    from argus.runtime.ort import OrtSession
-
-    settings = Settings(data_dir=data_dir, offline=True)
-    pool = ModelPool(settings)
-    before = rss_mb()
-    model = pool.get(name)
-    inputs = npm_model_inputs(name, images)
-
-    def one(i: int) -> object:
-        return model.predict([inputs[i % len(inputs)]])
-
-    one(0)
-    cpu0 = time.process_time()
-    lat = timed_calls(one, seconds)
-    cpu_ms = (time.process_time() - cpu0) / len(lat) * 1000
-    grown = rss_mb() - before
-    single = 1 / statistics.mean(lat)
-    two_workers = throughput_workers(one, 2, max(4, int(single * seconds)))
-    path = pool.catalog.resolve(pool.catalog.get(name))["model"]
-    bare = OrtSession(path, RuntimeSettings(intra_op_threads=1))
-    blobs = [bare_blob(name, x) for x in inputs]
-    feed = bare.inputs[0].name
-    bare_lat = timed_calls(lambda i: bare.run({feed: blobs[i % len(blobs)]}), seconds)
-    p50, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 99))
-    bare_p50 = statistics.median(bare_lat) * 1000
-    print(
-        f"{name:20s} p50 {p50:6.1f} ms p99 {p99:6.1f} ms | CPU {cpu_ms:6.1f} ms/img"
-        f" | 1 thread {single:6.1f} img/s | 2 workers x1 thread {two_workers:6.1f} img/s"
-        f" ({two_workers / single:4.2f}x) | bare ORT graph p50 {bare_p50:6.1f} ms"
-        f" (Argus/bare {p50 / bare_p50:4.2f}x) | RSS +{grown:5.0f} MiB",
-        flush=True,
-    )
-    pool.close()
+    """An npm built-in against its bare converted graph (see :func:`bench_against`)."""
+    bench_against(name, npm_model_inputs(name, images), bare_graph, seconds, data_dir)
 
 
 #: Built-ins converted from (or run from) pinned PyPI packages, each against what a user would
@@ -224,8 +203,21 @@ def pypi_baseline(
 def bench_pypi_model(
     name: str, images: list[np.ndarray[Any, Any]], seconds: float, data_dir: Path
 ) -> None:
+    """A PyPI built-in against :func:`pypi_baseline` (see :func:`bench_against`)."""
+    bench_against(name, images, pypi_baseline, seconds, data_dir)
+
+
+def bench_against(
+    name: str,
+    inputs: list[np.ndarray[Any, Any]],
+    baseline: Callable[
+        [str, Path, list[np.ndarray[Any, Any]]], tuple[str, Callable[[int], object]]
+    ],
+    seconds: float,
+    data_dir: Path,
+) -> None:
     """Argus's model through the pool at 1 thread and 2 workers, p50/p99, CPU ms per image and
-    RSS, next to :func:`pypi_baseline` measured the same way."""
+    RSS, next to what a user would run instead (``baseline``) measured the same way."""
     import contextlib
     import os
 
@@ -234,7 +226,7 @@ def bench_pypi_model(
     model = pool.get(name)
 
     def one(i: int) -> object:
-        return model.predict([images[i % len(images)]])
+        return model.predict([inputs[i % len(inputs)]])
 
     one(0)
     cpu0 = time.process_time()
@@ -245,7 +237,7 @@ def bench_pypi_model(
     two_workers = throughput_workers(one, 2, max(4, int(single * seconds)))
     path = pool.catalog.resolve(pool.catalog.get(name))["model"]
     with Path(os.devnull).open("w") as quiet, contextlib.redirect_stdout(quiet):
-        label, base = pypi_baseline(name, path, images)
+        label, base = baseline(name, path, inputs)
     base(0)
     base_lat = timed_calls(base, seconds)
     p50, p99 = (float(np.percentile(lat, q)) * 1000 for q in (50, 99))
