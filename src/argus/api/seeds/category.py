@@ -1,8 +1,10 @@
-"""Shapes of seed 000's classify, check-cache, stats and location routes (field for field).
+"""Seed 000 (photo categories) at the edge: its shapes, its failure message, its renderer.
 
-Argus adds fields a seed client ignores: ``inference_method``, ``engine`` and ``location`` (the
-city of the photo's EXIF GPS position) in ``ClassificationData``; ``admin1``/``admin2`` in
-``CityInfo``.
+The shapes are those of the seed's classify, check-cache, stats and location routes (field for
+field). Argus adds fields a seed client ignores: ``inference_method``, ``engine`` and
+``location`` (the city of the photo's EXIF GPS position) in ``ClassificationData``;
+``admin1``/``admin2`` in ``CityInfo``. :func:`classification_data` renders the pipeline's
+:class:`~argus.pipelines.photo_category.Outcome`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from argus.pipelines.photo_category import Outcome
+
+FAILED = "分类失败："  # seed 000's description of its "other" at 0.5 when no engine answered
+NO_ENGINE = "没有可用的分类引擎"  # ... and the reason when there was no engine to ask
 
 
 class ClassificationData(BaseModel):
@@ -117,3 +124,25 @@ class CityInfo(BaseModel):
 class StatsResponse(BaseModel):
     success: bool = True
     data: Any
+
+
+def description(outcome: Outcome) -> str | None:
+    """The answer's description; for a failure, seed 000's message with the engines' reasons."""
+    answer = outcome.answer
+    if answer.failed:
+        return FAILED + ("; ".join(answer.notes) or NO_ENGINE)
+    return answer.description
+
+
+def classification_data(outcome: Outcome) -> ClassificationData:
+    """Seed 000's ``ClassificationData`` (plus Argus's extra fields) for one answer."""
+    answer = outcome.answer
+    return ClassificationData(
+        category=answer.category,
+        confidence=round(answer.confidence, 4),
+        description=description(outcome),
+        local_inference_result=answer.seen,
+        inference_method=answer.method,
+        engine=answer.engine,
+        location=outcome.location,
+    )
