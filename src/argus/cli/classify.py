@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from argus.api.seeds.category import classification_data
+from argus.api.seeds.category import classification_data, message
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.models.pool import ModelPool
@@ -86,7 +86,7 @@ async def _classify_all(
                         row["from_cache"] = outcome.from_cache
                         row["error"] = None
                     except (ArgusError, OSError) as exc:
-                        row["error"] = exc.message if isinstance(exc, ArgusError) else str(exc)
+                        row["error"] = message(exc) if isinstance(exc, ArgusError) else str(exc)
                     results[index] = row
                     bar.advance(task)
 

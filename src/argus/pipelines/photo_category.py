@@ -2,8 +2,8 @@
 
 :class:`PhotoClassifier` is used by the HTTP routes and by ``argus classify`` alike. For one upload:
 the bytes are checked the seed's way (size, a readable image, an allowed format; every failure a 400
-with the seed's Chinese message; like the seed, only the header is read for that) and looked up in
-the platform's result cache under the client's ``image_hash`` when it sent a SHA-256, else the
+of :mod:`argus.pipelines.photo_errors`; like the seed, only the header is read for that) and looked
+up in the platform's result cache under the client's ``image_hash`` when it sent a SHA-256, else the
 bytes' own: a hit is answered without decoding a pixel (from the process's in-memory view of the
 cache, :class:`~argus.store.result_cache.ResultCache`, hits counted in batches). On a miss the image
 is decoded once and the engines run in the configured order (``llm`` only while a provider is
@@ -15,8 +15,8 @@ confidence at least 0.3); clip and local answers only with ``cache_local`` and n
 While an LLM comes first, cached clip/local answers are not served, so configuring an LLM later
 improves old photos. A clip or local answer under 0.3 confidence goes on to the next engine when
 there is one, so an LLM is only paid for the photos the offline engines cannot place. An EXIF GPS
-position is turned into the nearest city offline and returned with the answer. Every engine
-answers a :class:`~argus.categories.CategoryAnswer` (also what the cache stores and reads back);
+position is turned into the nearest city offline and returned with the answer. Every engine answers
+a :class:`~argus.categories.CategoryAnswer` (also what the cache stores and reads back);
 :class:`Outcome` adds the request's facts, and :mod:`argus.api.seeds.category` renders it.
 """
 
@@ -37,7 +37,7 @@ from PIL import Image
 
 from argus.categories import CategoryAnswer, trustworthy
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
+from argus.errors import ArgusError, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import LlmChain, LlmFailed
 from argus.models.pool import ModelPool
@@ -45,6 +45,7 @@ from argus.pipelines.clip_category import classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import MODEL as LOCAL_MODEL
 from argus.pipelines.local_category import classify_local
+from argus.pipelines.photo_errors import FormatNotAllowed, ImageTooLarge, UnreadableImage
 from argus.store import cache
 from argus.store.db import Database
 from argus.store.result_cache import ResultCache
@@ -151,28 +152,24 @@ class PhotoClassifier:
         return int(self.config.max_image_mb * _MIB)
 
     def check_size(self, size: int) -> None:
-        """:class:`InvalidImage` (400, the seed's message) when ``size`` bytes is over the limit."""
+        """:class:`ImageTooLarge` (400) when ``size`` bytes is over the limit."""
         if size > self.max_bytes:
-            raise InvalidImage(
-                f"图片过大：{size / _MIB:.2f}MB，最大允许{self.config.max_image_mb:g}MB"
-            )
+            raise ImageTooLarge(limit_mb=self.config.max_image_mb, size=size)
 
     def check(self, data: bytes) -> Header:
-        """The seed's checks of an upload from its header alone (no pixel decoded):
-        :class:`InvalidImage` (400) with the seed's message."""
+        """The seed's checks of an upload from its header alone (no pixel decoded), each a
+        400: :class:`ImageTooLarge`, :class:`UnreadableImage`, :class:`FormatNotAllowed`."""
         self.check_size(len(data))
         with self._seed_errors():
             header = read_header(data, self.limits)
         fmt = header.format.lower()
         allowed = [f.lower() for f in self.config.allowed_formats]
         if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
-            raise InvalidImage(
-                f"不支持的图片格式：{header.format}，支持的格式：{', '.join(allowed)}"
-            )
+            raise FormatNotAllowed(header.format, allowed)
         return header
 
     def validate(self, data: bytes) -> Picture:
-        """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
+        """Decode an upload the seed's way (its refusals are 400s, as in :meth:`check`)."""
         self.check(data)
         with self._seed_errors(), span("decode"):
             return decode(data, self.limits, max_side=DECODE_MAX_SIDE)
@@ -182,9 +179,9 @@ class PhotoClassifier:
         try:
             yield
         except PayloadTooLarge as exc:
-            raise InvalidImage(f"图片过大：{exc.message}") from exc
+            raise ImageTooLarge(limit_mb=self.config.max_image_mb, reason=exc.message) from exc
         except ArgusError as exc:
-            raise InvalidImage(f"无效的图片文件：{exc.message}") from exc
+            raise UnreadableImage(exc.message) from exc
 
     async def lookup(self, image_hash: str) -> Outcome | None:
         """The cached answer for an image hash (counting the hit), or None."""

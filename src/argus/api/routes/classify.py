@@ -20,6 +20,7 @@ from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import Caller
 from argus.api.seed import seed_route_class
+from argus.api.seeds import category as seed000
 from argus.api.seeds.category import (
     BatchCheckCacheRequest,
     BatchCheckCacheResponse,
@@ -41,7 +42,7 @@ from argus.store.write_behind import WriteBehind
 router = APIRouter(
     prefix="/api/v1",
     tags=["classify (seed 000)"],
-    route_class=seed_route_class(),
+    route_class=seed_route_class(seed000.render_error),
     dependencies=[Depends(principal)],
 )
 
@@ -175,7 +176,7 @@ async def classify_batch(
 ) -> BatchClassifyResponse:
     limit = classifier.config.max_batch_files
     if len(images) > limit:
-        raise InvalidInput(f"一次最多上传{limit}张图片，当前: {len(images)}")
+        raise InvalidInput(seed000.too_many_files(limit, len(images)))
     hashes: list[object] = []
     if image_hashes:
         try:
@@ -199,7 +200,7 @@ async def classify_batch(
             )
             _count(request, outcome)
         except ArgusError as exc:
-            error = exc.message
+            error = seed000.message(exc)
         elapsed = round((time.perf_counter() - item_start) * 1000)
         items.append(
             BatchClassifyItem(
