@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from argus.config import Settings
-from argus.llm import CATEGORIES, DEFAULT_PROMPT, Classification, parse_classification, trustworthy
+from argus.llm import CATEGORIES, DEFAULT_PROMPT, CategoryAnswer, parse_classification, trustworthy
 from argus.llm.base import RetryPolicy
 
 
@@ -14,38 +14,38 @@ from argus.llm.base import RetryPolicy
     [
         (
             '{"category": "pets", "confidence": 0.91, "description": "一只猫"}',
-            Classification("pets", 0.91, "一只猫"),
+            CategoryAnswer("pets", 0.91, "一只猫"),
         ),
         (
             '好的，这是结果：\n```json\n{"category": "foods", "confidence": 0.8}\n```\n希望有帮助',
-            Classification("foods", 0.8, None),
+            CategoryAnswer("foods", 0.8, None),
         ),
-        ('{"category": "Screenshot", "confidence": "0.7"}', Classification("screenshot", 0.7)),
-        ('{"category": "qrcode", "confidence": 0.9}', Classification("other", 0.9)),
-        ('{"category": "travel_scenery"}', Classification("travel_scenery", 0.5)),
-        ('{"category": "idcard", "confidence": 7}', Classification("idcard", 1.0)),
-        ('{"category": "pets", "confidence": "high"}', Classification("pets", 0.5)),
+        ('{"category": "Screenshot", "confidence": "0.7"}', CategoryAnswer("screenshot", 0.7)),
+        ('{"category": "qrcode", "confidence": 0.9}', CategoryAnswer("other", 0.9)),
+        ('{"category": "travel_scenery"}', CategoryAnswer("travel_scenery", 0.5)),
+        ('{"category": "idcard", "confidence": 7}', CategoryAnswer("idcard", 1.0)),
+        ('{"category": "pets", "confidence": "high"}', CategoryAnswer("pets", 0.5)),
         ("I think it is a cat.", None),
         ("", None),
         ("[1, 2, 3]", None),
         ('{"category": "pets", "confidence": 0.9', None),
     ],
 )
-def test_answers_are_parsed_robustly(text: str, expected: Classification | None) -> None:
+def test_answers_are_parsed_robustly(text: str, expected: CategoryAnswer | None) -> None:
     assert parse_classification(text) == expected
 
 
 @pytest.mark.parametrize(
     ("result", "cached"),
     [
-        (Classification("pets", 0.9), True),
-        (Classification("other", 0.5), False),
-        (Classification("other", 0.6), True),
-        (Classification("foods", 0.29), False),
-        (Classification("foods", 0.9, "分类失败：超时"), False),
+        (CategoryAnswer("pets", 0.9), True),
+        (CategoryAnswer("other", 0.5), False),
+        (CategoryAnswer("other", 0.6), True),
+        (CategoryAnswer("foods", 0.29), False),
+        (CategoryAnswer("foods", 0.9, "分类失败：超时"), False),
     ],
 )
-def test_the_seed_rule_for_what_is_worth_caching(result: Classification, cached: bool) -> None:
+def test_the_seed_rule_for_what_is_worth_caching(result: CategoryAnswer, cached: bool) -> None:
     assert trustworthy(result) is cached
 
 

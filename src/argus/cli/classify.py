@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from argus.api.seeds.category import classification_data, message
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.models.pool import ModelPool
@@ -80,12 +81,12 @@ async def _classify_all(
                     try:
                         data = await asyncio.to_thread(path.read_bytes)
                         outcome = await classifier.classify(data)
-                        row.update(outcome.data())
+                        row.update(classification_data(outcome).model_dump())
                         row.pop("local_inference_result", None)
                         row["from_cache"] = outcome.from_cache
                         row["error"] = None
                     except (ArgusError, OSError) as exc:
-                        row["error"] = exc.message if isinstance(exc, ArgusError) else str(exc)
+                        row["error"] = message(exc) if isinstance(exc, ArgusError) else str(exc)
                     results[index] = row
                     bar.advance(task)
 

@@ -5,27 +5,17 @@ wrapped in prose, or not JSON at all. :func:`parse_classification` tries the who
 JSON, then every ``{...}`` block in it (the first that parses as an object wins), and gives
 None when nothing does, so that the caller can try another provider or engine. A category
 outside the eight keys becomes ``other``; a missing or unreadable confidence is 0.5 (the
-seed's default) and is clamped to 0..1.
+seed's default) and is clamped to 0..1. The answer is a :class:`~argus.categories.CategoryAnswer`
+without engine or model (the chain adds them).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
-CATEGORIES: tuple[str, ...] = (
-    "social_activities",
-    "pets",
-    "single_person",
-    "foods",
-    "travel_scenery",
-    "screenshot",
-    "idcard",
-    "other",
-)
-"""Seed 000's eight keys, in its order; the only legal non-empty ``category`` values."""
+from argus.categories import CATEGORIES, CategoryAnswer
 
 DEFAULT_PROMPT = """请对这张图片进行分类。你必须从以下8个类别中选择一个：
 
@@ -48,20 +38,10 @@ DEFAULT_PROMPT = """请对这张图片进行分类。你必须从以下8个类�
 只返回JSON，不要有其他文字。"""
 """Seed 000's prompt (``CLASSIFICATION_PROMPT`` overrides it)."""
 
-FAILED_MARK = "失败"  # seed 000: a description containing "failed" is never cached
 _BLOCK = re.compile(r"\{[^{}]*\}", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Classification:
-    """A category key, a confidence in 0..1 and an optional short description."""
-
-    category: str
-    confidence: float
-    description: str | None = None
-
-
-def parse_classification(text: str) -> Classification | None:
+def parse_classification(text: str) -> CategoryAnswer | None:
     """The classification in a model's answer, or None when it holds no JSON object."""
     obj = _first_object(text)
     if obj is None:
@@ -75,20 +55,11 @@ def parse_classification(text: str) -> Classification | None:
     if confidence != confidence:  # NaN
         confidence = 0.5
     description = obj.get("description")
-    return Classification(
+    return CategoryAnswer(
         category=category,
         confidence=min(max(confidence, 0.0), 1.0),
         description=str(description) if description not in (None, "") else None,
     )
-
-
-def trustworthy(result: Classification) -> bool:
-    """Seed 000's rule for caching an answer: not a failure, not the default, confident."""
-    if result.description and FAILED_MARK in result.description:
-        return False
-    if result.category == "other" and result.confidence == 0.5:
-        return False
-    return result.confidence >= 0.3
 
 
 def _first_object(text: str) -> dict[str, Any] | None:

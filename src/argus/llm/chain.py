@@ -1,41 +1,22 @@
 """An ordered fallback chain of hosted vision LLMs for photo classification.
 
 :meth:`LlmChain.classify` asks each configured provider in turn (each with its own retries) and
-returns the first answer that parses; a provider that fails, times out or answers something
-that is not JSON passes the turn to the next one. When none answers, :class:`LlmFailed` lists
-every provider's reason, and the photo pipeline falls back to its next engine. Every call's
-token usage and cost is kept on the result, failed attempts' included.
+returns the first answer that parses, as a :class:`~argus.categories.CategoryAnswer`; a provider
+that fails, times out or answers something that is not JSON passes the turn to the next one.
+When none answers, :class:`LlmFailed` lists every provider's reason, and the photo pipeline
+falls back to its next engine. Every call's token usage and cost is counted in the answer,
+failed attempts' included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 
+from argus.categories import CategoryAnswer
 from argus.config import ClassifySettings
-from argus.llm.answers import DEFAULT_PROMPT, Classification, parse_classification
+from argus.llm.answers import DEFAULT_PROMPT, parse_classification
 from argus.llm.base import LlmAnswer, LlmFailed, Provider, RetryPolicy
 from argus.llm.providers import make_provider
-
-
-@dataclass
-class ChainResult:
-    """The classification, the answer it came from, and every call made for it."""
-
-    classification: Classification
-    answer: LlmAnswer
-    calls: list[LlmAnswer] = field(default_factory=list)
-
-    @property
-    def input_tokens(self) -> int:
-        return sum(c.input_tokens for c in self.calls)
-
-    @property
-    def output_tokens(self) -> int:
-        return sum(c.output_tokens for c in self.calls)
-
-    @property
-    def cost_usd(self) -> float:
-        return sum(c.cost_usd for c in self.calls)
 
 
 class LlmChain:
@@ -53,8 +34,9 @@ class LlmChain:
     def configured(self) -> bool:
         return bool(self.providers)
 
-    async def classify(self, jpeg: bytes) -> ChainResult:
-        """The first parseable classification; :class:`LlmFailed` when every provider failed."""
+    async def classify(self, jpeg: bytes) -> CategoryAnswer:
+        """The first parseable answer (engine ``llm``, its provider as the model, the usage of
+        every call made for it); :class:`LlmFailed` when every provider failed."""
         reasons: list[str] = []
         calls: list[LlmAnswer] = []
         for provider in self.providers:
@@ -68,7 +50,14 @@ class LlmChain:
             if parsed is None:
                 reasons.append(f"{provider.name}: the answer holds no JSON object")
                 continue
-            return ChainResult(parsed, answer, calls)
+            return replace(
+                parsed,
+                engine="llm",
+                model=answer.provider,
+                input_tokens=sum(c.input_tokens for c in calls),
+                output_tokens=sum(c.output_tokens for c in calls),
+                cost_usd=sum(c.cost_usd for c in calls),
+            )
         failed = LlmFailed("llm", "; ".join(reasons) or "no provider is configured")
         failed.calls = calls
         raise failed

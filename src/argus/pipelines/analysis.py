@@ -55,11 +55,6 @@ def operations() -> dict[str, Operation]:
     return {op.name: op for op in ops}
 
 
-def available_operations() -> dict[str, Any]:
-    """The body of ``GET /available_operations/``."""
-    return {"operations": {name: op.describe() for name, op in operations().items()}}
-
-
 class AnalysisRun:
     """One request's decoded picture and the detections its tasks share."""
 
@@ -262,6 +257,5 @@ __all__ = [
     "Analyzer",
     "OperationResult",
     "TaskSpec",
-    "available_operations",
     "operations",
 ]

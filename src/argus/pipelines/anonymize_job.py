@@ -16,10 +16,8 @@ duration, audio, regions hidden by how they were found, and every track) and its
 ``detections`` stay empty (there is one set per frame).
 
 When the job was created with ``seed_callbacks`` (``/api/v1/process-task/`` does) and it
-completed, :func:`seed_callbacks` does what the seed did after a task: a JSON POST of
-``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and a multipart POST
-(form ``task_id``, files ``images``, ``image/webp``) of the results to ``anonymize.upload_url``.
-Both run in the process that ran the job (server or Celery worker); failures are logged.
+completed, :func:`argus.api.seeds.anonymize.seed_callbacks` (the kind's ``on_finish``) does what
+the seed did after a task, in the process that ran the job.
 """
 
 from __future__ import annotations
@@ -31,9 +29,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from argus import __version__
 from argus.imaging.decode import decode
 from argus.imaging.transcode import looks_like_video
 from argus.pipelines.anonymize import (
@@ -44,15 +39,11 @@ from argus.pipelines.anonymize import (
     result_name,
 )
 from argus.pipelines.anonymize_video import anonymize_video, video_result_name
-from argus.store.files import make_key
-from argus.store.tables import Job, JobStatus
 from argus.timing import span
 
 if TYPE_CHECKING:
-    from argus.config import Settings
     from argus.jobs.registry import ItemContext, JobInput, JobKind
     from argus.models.pool import ModelPool
-    from argus.store.files import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -126,52 +117,8 @@ def handle_video(ctx: ItemContext, item: JobInput, options: AnonymizeOptions) ->
     }
 
 
-def seed_results(job: Job) -> list[dict[str, str]]:
-    """Seed 002's ``results``: ``[{filename, url}]`` of every completed item, in input order."""
-    out: list[dict[str, str]] = []
-    for item in sorted(job.items, key=lambda i: i.index):
-        if item.status == JobStatus.COMPLETED.value and isinstance(item.output, dict):
-            name = str(item.output["filename"])
-            out.append({"filename": name, "url": f"/tasks_storage/{job.id}/output/{name}"})
-    return out
-
-
-async def seed_callbacks(settings: Settings, blobs: BlobStore, job: Job) -> None:
-    """Seed 002's notifications of a completed task (see the module docstring)."""
-    if not job.options.get("seed_callbacks") or job.status != JobStatus.COMPLETED.value:
-        return
-    conf = settings.anonymize
-    results = seed_results(job)
-    async with httpx.AsyncClient(
-        timeout=conf.callback_timeout_s, headers={"User-Agent": f"argus/{__version__}"}
-    ) as client:
-        if conf.callback_url:
-            body = {"task_id": job.id, "status": "completed", "results": results}
-            try:
-                resp = await client.post(conf.callback_url, json=body)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: callback to %s failed: %s", job.id, conf.callback_url, exc)
-        if conf.upload_url and results:
-            files = [
-                (
-                    "images",
-                    (
-                        r["filename"],
-                        await blobs.read(make_key(job.id, "output", r["filename"])),
-                        "image/webp",
-                    ),
-                )
-                for r in results
-            ]
-            try:
-                resp = await client.post(conf.upload_url, data={"task_id": job.id}, files=files)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: upload to %s failed: %s", job.id, conf.upload_url, exc)
-
-
 def job_kind() -> JobKind:
+    from argus.api.seeds.anonymize import seed_callbacks  # seed 002's notifications
     from argus.jobs.registry import JobKind
 
     return JobKind(

@@ -6,20 +6,20 @@ English prompts (:data:`PROMPTS`, or ``classify.clip_prompts``); their unit text
 averaged and re-normalised into one class vector, computed once per text-model load. An image's
 unit vector is compared with the eight class vectors by cosine similarity, scaled by CLIP's
 logit scale (:data:`LOGIT_SCALE`, 100 as trained) and turned into probabilities with a softmax;
-the best category answers with its probability as the confidence. Zero-shot CLIP knows
-screenshots, documents, food, pets, landscapes and groups of people well, but it is not a face
-counter: one person in a crowd-like scene may come out as ``social_activities``.
+the best category answers (a :class:`~argus.categories.CategoryAnswer`, engine ``clip``) with
+its probability as the confidence. Zero-shot CLIP knows screenshots, documents, food, pets,
+landscapes and groups of people well, but it is not a face counter: one person in a crowd-like
+scene may come out as ``social_activities``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from argus.llm import CATEGORIES
+from argus.categories import CATEGORIES, CategoryAnswer
 from argus.models.catalog import Catalog
 from argus.models.clip_text import ClipTextEncoder, normalised
 from argus.models.pool import ModelPool
@@ -92,15 +92,6 @@ PROMPTS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class ClipAnswer:
-    """The best category, its probability and every category's probability."""
-
-    category: str
-    confidence: float
-    scores: dict[str, float]
-
-
 def prompt_groups(overrides: Mapping[str, Sequence[str]] | None = None) -> list[tuple[str, ...]]:
     """The prompts of each category in :data:`CATEGORIES` order (overrides replace a list)."""
     chosen = dict(PROMPTS)
@@ -116,15 +107,24 @@ def installed(catalog: Catalog, image_model: str, text_model: str) -> bool:
 
 
 def zero_shot(
-    image_vector: npt.NDArray[np.floating], class_vectors: npt.NDArray[np.float32]
-) -> ClipAnswer:
-    """Softmax over ``LOGIT_SCALE`` times the cosine of the image with each class vector."""
+    image_vector: npt.NDArray[np.floating], class_vectors: npt.NDArray[np.float32], model: str
+) -> CategoryAnswer:
+    """Softmax over ``LOGIT_SCALE`` times the cosine of the image with each class vector;
+    ``seen`` holds every category's probability."""
     logits = LOGIT_SCALE * (class_vectors @ normalised(image_vector[None, :])[0])
     exp = np.exp(logits - logits.max())
     probs = exp / exp.sum()
     best = int(np.argmax(probs))
     scores = {c: round(float(p), 4) for c, p in zip(CATEGORIES, probs, strict=True)}
-    return ClipAnswer(CATEGORIES[best], float(probs[best]), scores)
+    category = CATEGORIES[best]
+    return CategoryAnswer(
+        category=category,
+        confidence=float(probs[best]),
+        description=f"CLIP 零样本分类：{CATEGORY_NAMES[category]}",
+        engine="clip",
+        model=model,
+        seen={"engine": "clip", "model": model, "scores": scores},
+    )
 
 
 def classify_clip(
@@ -134,7 +134,7 @@ def classify_clip(
     image_model: str,
     text_model: str,
     prompts: Mapping[str, Sequence[str]] | None = None,
-) -> ClipAnswer:
+) -> CategoryAnswer:
     """One RGB image through both towers (blocking: run it in a thread)."""
     text = pool.get(text_model)
     if not isinstance(text, ClipTextEncoder):
@@ -146,4 +146,4 @@ def classify_clip(
         raise ValueError(
             f"{image_model} gives {vector.shape[-1]}-d vectors, {text_model} {classes.shape[-1]}-d"
         )
-    return zero_shot(vector, classes)
+    return zero_shot(vector, classes, image_model)

@@ -40,9 +40,6 @@ DLIB_DISTANCE = 0.6
 DLIB_DESCRIPTOR_NORM = 1.40
 """Typical length of a raw dlib descriptor (mean 1.38-1.45 on the faces measured here)."""
 
-SEED_NO_FACE = "未检测到合格的人脸"
-"""Seed 004's message when no face (or no face passing the checks) is found."""
-
 
 def dlib_cosine_threshold(
     distance: float = DLIB_DISTANCE, norm: float = DLIB_DESCRIPTOR_NORM
@@ -53,7 +50,8 @@ def dlib_cosine_threshold(
 
 
 class NoQualifiedFace(ArgusError):
-    """No face was found, or the largest one failed a quality check (named in the message)."""
+    """No face was found, or the largest one failed a quality check (named in the message:
+    ``no face detected`` or ``quality check failed: ...``)."""
 
     code = "no_qualified_face"
     status = 422
@@ -65,6 +63,13 @@ class NoQualifiedFace(ArgusError):
     @property
     def failed(self) -> list[str]:
         return self.quality.failed if self.quality is not None else ["face_detected"]
+
+
+class DimensionMismatch(InvalidInput):
+    """Two features of different lengths cannot be compared (400)."""
+
+    def __init__(self, first: int, second: int) -> None:
+        super().__init__(f"feature dimension mismatch: {first} vs {second}")
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,7 @@ def cosine_similarity(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
     """Cosine of the angle between two feature vectors; a dimension mismatch is a 400."""
     va, vb = as_feature(a, "feature1"), as_feature(b, "feature2")
     if va.shape != vb.shape:
-        raise InvalidInput(
-            f"特征维度不匹配 (feature dimension mismatch: {va.shape[0]} vs {vb.shape[0]})"
-        )
+        raise DimensionMismatch(va.shape[0], vb.shape[0])
     # in float64, each scaled by its largest value first: huge (but float32) values cannot
     # overflow the norm, so the similarity is always finite
     a64, b64 = va.astype(np.float64), vb.astype(np.float64)
@@ -171,16 +174,14 @@ class FacePipeline:
         strict = self.cfg.strict if strict is None else strict
         faces: Detections = self.pool.get(self.cfg.detector).predict([image])[0]
         if len(faces) == 0:
-            raise NoQualifiedFace(SEED_NO_FACE + " (no face detected)")
+            raise NoQualifiedFace("no face detected")
         face = faces[int(np.argmax(faces.areas))]
         work, work_face, factor, origin = self._maybe_upscale(image, face)
         work_face = self.pool.get(self.cfg.landmarks).predict([(work, work_face)])[0]
         assert work_face.landmarks is not None
         quality = face_quality.assess(work, work_face.xyxy[0], work_face.landmarks[0], self.cfg)
         if strict and not quality.passed:
-            raise NoQualifiedFace(
-                f"{SEED_NO_FACE} (quality check failed: {quality.describe_failures()})", quality
-            )
+            raise NoQualifiedFace(f"quality check failed: {quality.describe_failures()}", quality)
         name = model or self.cfg.model
         raw = self.pool.get(name).predict([(work, work_face)])[0]
         vector = l2_normalise(np.asarray(raw, np.float32).reshape(1, -1))[0]

@@ -28,18 +28,19 @@ or card-shaped frame).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from argus.categories import CategoryAnswer
 from argus.imaging import Picture
 from argus.models.pool import ModelPool
 from argus.pipelines.local_evidence import Evidence, look
 
 RGB = npt.NDArray[np.uint8]
+MODEL = "argus-local"  # the answer's model (and the cache key's)
 OcrMode = Literal["auto", "always", "never"]
 
 STRONG_ID_WORDS = (
@@ -89,16 +90,6 @@ SMALL_PEOPLE = 0.1  # people under this share of the picture yield to strong oth
 STRONG_EVIDENCE = 0.5
 
 
-@dataclass(frozen=True)
-class LocalResult:
-    """The local engine's category, confidence, a Chinese note and what it saw."""
-
-    category: str
-    confidence: float
-    description: str
-    seen: dict[str, Any]
-
-
 def flat_fraction(pixels: RGB) -> float:
     """Share of 8x8 blocks (on a copy at most 512 px) spanning at most 4 grey levels."""
     grey = Image.fromarray(pixels).convert("L")
@@ -140,8 +131,9 @@ def object_evidence(ev: Evidence) -> dict[str, float]:
     }
 
 
-def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto") -> LocalResult:
-    """The category of one decoded picture from the built-in models (blocking: run in a thread)."""
+def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto") -> CategoryAnswer:
+    """The category of one decoded picture from the built-in models (blocking: run in a thread):
+    engine ``local``, a Chinese note as the description, what it saw in ``seen``."""
     pixels = picture.pixels
     camera = picture.exif.camera
     flat = flat_fraction(pixels)
@@ -177,9 +169,16 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
         "status_bar_clock": clock,
     }
 
-    def result(category: str, confidence: float, message: str) -> LocalResult:
+    def result(category: str, confidence: float, message: str) -> CategoryAnswer:
         seen["message"] = message
-        return LocalResult(category, round(min(confidence, 0.95), 3), message, seen)
+        return CategoryAnswer(
+            category=category,
+            confidence=round(min(confidence, 0.95), 3),
+            description=message,
+            engine="local",
+            model=MODEL,
+            seen=seen,
+        )
 
     squashed = "".join(lines).upper().replace(" ", "")
     strong = [w for w in STRONG_ID_WORDS if w in squashed]

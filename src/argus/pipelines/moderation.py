@@ -16,7 +16,9 @@ with ``return_on_first_matching_label``, at the first frame where one is). Where
 was plainly broken this follows its intent: it stopped after the first classified frame even
 with no match, shared one label list between the models of a request (the second model could not
 find what the first had found), and turned ``score=0`` into ``DEFAULT_SCORE``; here each model
-searches all the labels and ``score=0`` means 0. No HTTP here; blocking.
+searches all the labels and ``score=0`` means 0. Answers are typed (:class:`Labels`,
+:class:`Finding`); seed 001's JSON is rendered by :mod:`argus.api.seeds.moderation`. No HTTP
+here; blocking.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -53,8 +54,52 @@ Classify = Callable[[Sequence[RGB]], list[Scores]]
 
 BUILTIN = "nudenet-nsfw"
 TOP_K = 5
-NOT_AN_IMAGE = "The uploaded file is not a valid image."
-NOT_A_VIDEO = "file is not a video"
+
+
+class NotAnImage(InvalidImage):
+    """The upload is no image Argus reads (seed 001's routes answer it with their own 400)."""
+
+
+class NotAVideo(InvalidVideo):
+    """The file could not be opened as a video (seed 001 answers it with 200 and a body)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"file is not a video ({reason})", reason=reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """One label and its score, as the model gave them."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """A requested label at or above the threshold; ``frame`` for GIFs (from 0) and videos
+    (from 1), None for a still image."""
+
+    label: str
+    score: float
+    frame: int | None = None
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The top labels of a still image (one list), or of each frame of an animated GIF."""
+
+    frames: list[list[LabelScore]]
+    animated: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one requested model found: the matches, in the order found."""
+
+    model: str
+    matches: list[Match]
 
 
 @dataclass(frozen=True)
@@ -71,9 +116,9 @@ class Query:
         return list(dict.fromkeys(self.labels))  # each label once, in the order asked
 
 
-def top(scores: Scores, k: int = TOP_K) -> list[dict[str, Any]]:
-    """The best ``k`` labels as seed 001 answers them: ``[{"label", "score"}]``."""
-    return [{"label": label, "score": score} for label, score in scores[:k]]
+def top(scores: Scores, k: int = TOP_K) -> list[LabelScore]:
+    """The best ``k`` labels (the transformers pipeline's default, as seed 001 answered)."""
+    return [LabelScore(label, score) for label, score in scores[:k]]
 
 
 def matches(scores: Scores, labels: Iterable[str], threshold: float) -> list[tuple[str, float]]:
@@ -93,8 +138,8 @@ def search_frames(
     query: Query,
     batch_size: int,
     progress: Progress | None = None,
-) -> list[dict[str, Any]]:
-    """``[{"frame", "label", "score"}]``: each label at the first frame reaching the threshold.
+) -> list[Match]:
+    """Each label at the first frame reaching the threshold.
 
     Frames are classified ``batch_size`` at a time, in order; the search stops after the frame
     where the last wanted label was found, or, with ``query.first_only``, after the first frame
@@ -103,7 +148,7 @@ def search_frames(
     and then counts its frames.
     """
     wanted = query.wanted()
-    found: list[dict[str, Any]] = []
+    found: list[Match] = []
     try:
         while wanted:
             if progress is not None:
@@ -117,7 +162,7 @@ def search_frames(
             for frame, scores in zip(chunk, answers, strict=True):
                 hits = matches(scores, wanted, query.score)
                 for label, score in hits:
-                    found.append({"frame": frame.number, "label": label, "score": score})
+                    found.append(Match(label, score, frame.number))
                     wanted.remove(label)
                 if not wanted or (query.first_only and hits):
                     return found
@@ -203,12 +248,12 @@ class Moderator:
     # -- images
 
     def decode(self, data: bytes) -> Picture:
-        """The first frame, reduced to the frame side; non-images are seed 001's 400."""
+        """The first frame, reduced to the frame side; :class:`NotAnImage` for a non-image."""
         try:
             with span("decode"):
                 return decode(data, self.limits, max_side=self.side)
         except (InvalidImage, UnsupportedMediaType) as exc:
-            raise InvalidImage(NOT_AN_IMAGE, reason=exc.message) from exc
+            raise NotAnImage(exc.message, reason=exc.message) from exc
 
     def _frames(self, data: bytes, picture: Picture, query: Query | None) -> Iterator[Sampled]:
         try:
@@ -221,16 +266,16 @@ class Moderator:
                 max_side=self.side,
             )
         except (InvalidImage, UnsupportedMediaType) as exc:
-            raise InvalidImage(NOT_AN_IMAGE, reason=exc.message) from exc
+            raise NotAnImage(exc.message, reason=exc.message) from exc
 
-    def classify(self, data: bytes, name: str, progress: Progress | None = None) -> list[Any]:
-        """Seed 001's plain answer: top labels of an image, or of every frame of an animated
-        GIF (a one-frame GIF is a still image, as in the seed)."""
+    def classify(self, data: bytes, name: str, progress: Progress | None = None) -> Labels:
+        """Top labels of an image, or of every frame of an animated GIF (a one-frame GIF is a
+        still image, as in the seed)."""
         picture = self.decode(data)
         classify = self.classifier(name)
         if not animated(picture):
-            return top(classify([picture.pixels])[0])
-        out: list[Any] = []
+            return Labels([top(classify([picture.pixels])[0])], animated=False)
+        out: list[list[LabelScore]] = []
         frames = self._frames(data, picture, None)
         batch = self.settings.moderation.batch_size
         while True:
@@ -238,7 +283,7 @@ class Moderator:
                 progress.check()
             chunk = [f.pixels for f in islice(frames, batch)]
             if not chunk:
-                return out
+                return Labels(out, animated=True)
             out.extend(top(scores) for scores in classify(chunk))
             if progress is not None:
                 progress.advance(len(chunk))
@@ -249,10 +294,10 @@ class Moderator:
         names: Sequence[str],
         query: Query,
         progress: Progress | None = None,
-    ) -> list[dict[str, Any]]:
-        """Seed 001's query answer: ``[{"<model>": [...]}]``, one dict per model, in order."""
+    ) -> list[Finding]:
+        """The requested labels each model found, one finding per model, in order."""
         picture = self.decode(data)
-        out: list[dict[str, Any]] = []
+        out: list[Finding] = []
         for name in names:
             classify = self.classifier(name)
             if animated(picture):
@@ -262,10 +307,10 @@ class Moderator:
             else:
                 scores = classify([picture.pixels])[0]
                 found = [
-                    {"label": label, "score": score}
+                    Match(label, score)
                     for label, score in matches(scores, query.wanted(), query.score)
                 ]
-            out.append({name: found})
+            out.append(Finding(name, found))
         return out
 
     # -- videos
@@ -276,9 +321,9 @@ class Moderator:
         names: Sequence[str],
         query: Query,
         progress: Progress | None = None,
-    ) -> list[dict[str, Any]]:
-        """``[{"<model>": [{"frame", "label", "score"}]}]`` for a video file, frames from 1."""
-        out: list[dict[str, Any]] = []
+    ) -> list[Finding]:
+        """The requested labels each model found in a video file, frames from 1."""
+        out: list[Finding] = []
         for name in names:
             classify = self.classifier(name)
             try:
@@ -290,10 +335,10 @@ class Moderator:
                     max_side=self.side,
                 )
             except InvalidVideo as exc:
-                raise InvalidVideo(f"{NOT_A_VIDEO} ({exc.message})") from exc
+                raise NotAVideo(exc.message) from exc
             batch = self.settings.moderation.batch_size
             found = search_frames(frames, classify, query, batch, progress)
-            out.append({name: found})
+            out.append(Finding(name, found))
         return out
 
     def header(self) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from argus.api.seeds.moderation import render_findings
 from argus.pipelines.moderation import Moderator, Query
 
 if TYPE_CHECKING:
@@ -79,7 +80,8 @@ def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> Any:
             out.write(item.data)
         moderator = Moderator(ctx.pool, ctx.settings, cascade)
         names = parsed.model_names or [mod.default_model]
-        return moderator.query_video(name, names, parsed.query(mod.default_score))
+        found = moderator.query_video(name, names, parsed.query(mod.default_score))
+        return render_findings(found)  # the item's output is seed 001's answer
     finally:
         Path(name).unlink(missing_ok=True)
 

@@ -2,8 +2,8 @@
 
 :class:`PhotoClassifier` is used by the HTTP routes and by ``argus classify`` alike. For one upload:
 the bytes are checked the seed's way (size, a readable image, an allowed format; every failure a 400
-with the seed's Chinese message; like the seed, only the header is read for that) and looked up in
-the platform's result cache under the client's ``image_hash`` when it sent a SHA-256, else the
+of :mod:`argus.pipelines.photo_errors`; like the seed, only the header is read for that) and looked
+up in the platform's result cache under the client's ``image_hash`` when it sent a SHA-256, else the
 bytes' own: a hit is answered without decoding a pixel (from the process's in-memory view of the
 cache, :class:`~argus.store.result_cache.ResultCache`, hits counted in batches). On a miss the image
 is decoded once and the engines run in the configured order (``llm`` only while a provider is
@@ -15,7 +15,9 @@ confidence at least 0.3); clip and local answers only with ``cache_local`` and n
 While an LLM comes first, cached clip/local answers are not served, so configuring an LLM later
 improves old photos. A clip or local answer under 0.3 confidence goes on to the next engine when
 there is one, so an LLM is only paid for the photos the offline engines cannot place. An EXIF GPS
-position is turned into the nearest city offline and returned with the answer.
+position is turned into the nearest city offline and returned with the answer. Every engine answers
+a :class:`~argus.categories.CategoryAnswer` (also what the cache stores and reads back);
+:class:`Outcome` adds the request's facts, and :mod:`argus.api.seeds.category` renders it.
 """
 
 from __future__ import annotations
@@ -28,28 +30,30 @@ import logging
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PIL import Image
 
+from argus.categories import CategoryAnswer, trustworthy
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
+from argus.errors import ArgusError, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
-from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
+from argus.llm import LlmChain, LlmFailed
 from argus.models.pool import ModelPool
-from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
+from argus.pipelines.clip_category import classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
+from argus.pipelines.local_category import MODEL as LOCAL_MODEL
 from argus.pipelines.local_category import classify_local
+from argus.pipelines.photo_errors import FormatNotAllowed, ImageTooLarge, UnreadableImage
 from argus.store import cache
 from argus.store.db import Database
-from argus.store.result_cache import Entry, ResultCache
+from argus.store.result_cache import ResultCache
 from argus.timing import span
 
 log = logging.getLogger(__name__)
 
 TASK = "photo-category"
-LOCAL_MODEL = "argus-local"
 DECODE_MAX_SIDE = 1600
 CLIP_RECHECK_S = 5.0  # how long "are the CLIP towers pulled?" is remembered
 LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
@@ -60,36 +64,17 @@ INLINE_HASH_BYTES = 512 * 1024  # larger uploads are hashed in a thread (about 1
 
 @dataclass
 class Outcome:
-    """The answer for one image and how it was reached."""
+    """One image's answer and the request's facts around it (rendered by the routes)."""
 
     image_hash: str
-    category: str
-    confidence: float
-    description: str | None
-    inference_method: str
-    from_cache: bool
-    model: str
-    engine: str | None = None
-    local_inference_result: dict[str, Any] | None = None
+    answer: CategoryAnswer
     location: dict[str, Any] | None = None
     image_size: int | None = None
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
     processing_time_ms: int = 0
-    notes: list[str] = field(default_factory=list)
 
-    def data(self) -> dict[str, Any]:
-        """Seed 000's ``ClassificationData`` plus Argus's extra fields."""
-        return {
-            "category": self.category,
-            "confidence": round(self.confidence, 4),
-            "description": self.description,
-            "local_inference_result": self.local_inference_result,
-            "inference_method": self.inference_method,
-            "engine": self.engine,
-            "location": self.location,
-        }
+    @property
+    def from_cache(self) -> bool:
+        return self.answer.method == "cache"
 
 
 def client_hash(value: str | None) -> str | None:
@@ -97,20 +82,6 @@ def client_hash(value: str | None) -> str | None:
     if value and _SHA256.match(value.strip()):
         return value.strip().lower()
     return None
-
-
-def _cached_outcome(row: Entry, image_hash: str) -> Outcome:
-    result = row.result
-    return Outcome(
-        image_hash=image_hash,
-        category=str(result.get("category", "other")),
-        confidence=float(result.get("confidence", 0.5)),
-        description=result.get("description"),
-        inference_method="cache",
-        from_cache=True,
-        model=row.model,
-        engine=result.get("engine"),
-    )
 
 
 class PhotoClassifier:
@@ -181,28 +152,24 @@ class PhotoClassifier:
         return int(self.config.max_image_mb * _MIB)
 
     def check_size(self, size: int) -> None:
-        """:class:`InvalidImage` (400, the seed's message) when ``size`` bytes is over the limit."""
+        """:class:`ImageTooLarge` (400) when ``size`` bytes is over the limit."""
         if size > self.max_bytes:
-            raise InvalidImage(
-                f"图片过大：{size / _MIB:.2f}MB，最大允许{self.config.max_image_mb:g}MB"
-            )
+            raise ImageTooLarge(limit_mb=self.config.max_image_mb, size=size)
 
     def check(self, data: bytes) -> Header:
-        """The seed's checks of an upload from its header alone (no pixel decoded):
-        :class:`InvalidImage` (400) with the seed's message."""
+        """The seed's checks of an upload from its header alone (no pixel decoded), each a
+        400: :class:`ImageTooLarge`, :class:`UnreadableImage`, :class:`FormatNotAllowed`."""
         self.check_size(len(data))
         with self._seed_errors():
             header = read_header(data, self.limits)
         fmt = header.format.lower()
         allowed = [f.lower() for f in self.config.allowed_formats]
         if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
-            raise InvalidImage(
-                f"不支持的图片格式：{header.format}，支持的格式：{', '.join(allowed)}"
-            )
+            raise FormatNotAllowed(header.format, allowed)
         return header
 
     def validate(self, data: bytes) -> Picture:
-        """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
+        """Decode an upload the seed's way (its refusals are 400s, as in :meth:`check`)."""
         self.check(data)
         with self._seed_errors(), span("decode"):
             return decode(data, self.limits, max_side=DECODE_MAX_SIDE)
@@ -212,9 +179,9 @@ class PhotoClassifier:
         try:
             yield
         except PayloadTooLarge as exc:
-            raise InvalidImage(f"图片过大：{exc.message}") from exc
+            raise ImageTooLarge(limit_mb=self.config.max_image_mb, reason=exc.message) from exc
         except ArgusError as exc:
-            raise InvalidImage(f"无效的图片文件：{exc.message}") from exc
+            raise UnreadableImage(exc.message) from exc
 
     async def lookup(self, image_hash: str) -> Outcome | None:
         """The cached answer for an image hash (counting the hit), or None."""
@@ -224,7 +191,7 @@ class PhotoClassifier:
         for entry in entries:
             if not llm_first or entry.model not in offline:
                 await self.results.hit(entry)
-                return _cached_outcome(entry, image_hash)
+                return Outcome(image_hash, CategoryAnswer.from_stored(entry.result, entry.model))
         return None
 
     async def classify(self, data: bytes, *, image_hash: str | None = None) -> Outcome:
@@ -242,23 +209,27 @@ class PhotoClassifier:
         outcome = await self.lookup(key)
         if outcome is None:
             picture = await asyncio.to_thread(self.validate, data)
-            outcome = await self._infer(picture, key)
+            outcome = Outcome(key, await self._infer(picture))
             await self._store(outcome)
         outcome.location = location
         outcome.image_size = len(data)
         outcome.processing_time_ms = round((time.perf_counter() - start) * 1000)
         return outcome
 
-    async def _infer(self, picture: Picture, key: str) -> Outcome:
+    async def _infer(self, picture: Picture) -> CategoryAnswer:
+        """The first engine's answer that is sure enough, with the calls made and notes on the
+        engines that gave way; seed 000's failure answer when none answered."""
         notes: list[str] = []
         tokens_in = tokens_out = 0
         cost = 0.0
         engines = self.engines
         for position, engine in enumerate(engines):
             method = engine if position == 0 else f"{engine}_fallback"
+            more = position + 1 < len(engines)
+            answer: CategoryAnswer | None
             if engine == "llm":
                 try:
-                    chain = await self.chain.classify(await asyncio.to_thread(self._jpeg, picture))
+                    answer = await self.chain.classify(await asyncio.to_thread(self._jpeg, picture))
                 except LlmFailed as exc:
                     notes.append(exc.reason)
                     tokens_in += sum(c.input_tokens for c in exc.calls)
@@ -266,91 +237,46 @@ class PhotoClassifier:
                     cost += sum(c.cost_usd for c in exc.calls)
                     log.warning("LLM classification failed: %s", exc.reason)
                     continue
-                c = chain.classification
-                return Outcome(
-                    image_hash=key,
-                    category=c.category,
-                    confidence=c.confidence,
-                    description=c.description,
-                    inference_method=method,
-                    from_cache=False,
-                    model=chain.answer.provider,
-                    engine="llm",
-                    input_tokens=tokens_in + chain.input_tokens,
-                    output_tokens=tokens_out + chain.output_tokens,
-                    cost_usd=cost + chain.cost_usd,
-                    notes=notes,
-                )
-            if engine == "clip":
-                clip = await self._clip(picture, key, method, position + 1 < len(engines), notes)
-                if clip is None:
+            elif engine == "clip":
+                answer = await self._clip(picture, more, notes)
+                if answer is None:
                     continue
-                clip.input_tokens, clip.output_tokens, clip.cost_usd = tokens_in, tokens_out, cost
-                return clip
-            local = await asyncio.to_thread(
-                classify_local, picture, self.pool, self.config.local_ocr
-            )
-            if local.confidence < LOCAL_ESCALATE_BELOW and position + 1 < len(engines):
-                notes.append(
-                    f"local: {local.category} at {local.confidence}, asking the next engine"
-                )
-                continue
-            seen = dict(local.seen)
-            if notes:
-                seen["engine_notes"] = notes
-                llm_errors = [n for n in notes if not n.startswith(("clip:", "local:"))]
-                if llm_errors:
-                    seen["llm_errors"] = llm_errors
-            return Outcome(
-                image_hash=key,
-                category=local.category,
-                confidence=local.confidence,
-                description=local.description,
-                inference_method=method,
-                from_cache=False,
-                model=LOCAL_MODEL,
-                engine="local",
-                local_inference_result=seen,
-                input_tokens=tokens_in,
-                output_tokens=tokens_out,
-                cost_usd=cost,
-                notes=notes,
+                method = method.replace("clip", "local")  # a local engine in seed 000's words
+            else:
+                answer = await self._local(picture, more, notes)
+                if answer is None:
+                    continue
+            return replace(
+                answer,
+                method=method,
+                input_tokens=tokens_in + answer.input_tokens,
+                output_tokens=tokens_out + answer.output_tokens,
+                cost_usd=cost + answer.cost_usd,
+                notes=tuple(notes),
             )
         # seed 000: a failed LLM with no fallback answers "other" at 0.5 (never cached)
-        return Outcome(
-            image_hash=key,
+        return CategoryAnswer(
             category="other",
             confidence=0.5,
-            description="分类失败：" + ("; ".join(notes) or "没有可用的分类引擎"),
-            inference_method="llm" if "llm" in self.engine_order else "local",
-            from_cache=False,
-            model="none",
+            method="llm" if "llm" in self.engine_order else "local",
             input_tokens=tokens_in,
             output_tokens=tokens_out,
             cost_usd=cost,
-            notes=notes,
+            notes=tuple(notes),
+            failed=True,
         )
 
     async def _store(self, outcome: Outcome) -> None:
-        c = Classification(outcome.category, outcome.confidence, outcome.description)
-        if not trustworthy(c):
+        answer = outcome.answer
+        if not trustworthy(answer):
             return
-        offline = outcome.model in self.offline_models
-        if offline and (not self.config.cache_local or c.category == "other"):
+        offline = answer.model in self.offline_models
+        if offline and (not self.config.cache_local or answer.category == "other"):
             return
-        key = cache.make_key(sha256=outcome.image_hash, task=TASK, model=outcome.model)
-        result = {
-            "category": c.category,
-            "confidence": c.confidence,
-            "description": c.description,
-            "method": outcome.inference_method,
-            "engine": outcome.engine,
-        }
-        await self.results.put(key=key, result=result)
+        key = cache.make_key(sha256=outcome.image_hash, task=TASK, model=answer.model)
+        await self.results.put(key=key, result=answer.stored())
 
-    async def _clip(
-        self, picture: Picture, key: str, method: str, more: bool, notes: list[str]
-    ) -> Outcome | None:
+    async def _clip(self, picture: Picture, more: bool, notes: list[str]) -> CategoryAnswer | None:
         """The clip engine's answer, or None (with a note) when it failed or is unsure."""
         config = self.config
         try:
@@ -370,25 +296,24 @@ class PhotoClassifier:
         if answer.confidence < LOCAL_ESCALATE_BELOW and more:
             notes.append(f"clip: {answer.category} at {answer.confidence:.3f}, asking the next")
             return None
-        seen: dict[str, Any] = {
-            "engine": "clip",
-            "model": config.clip_model,
-            "scores": answer.scores,
-        }
-        if notes:
-            seen["notes"] = list(notes)
-        return Outcome(
-            image_hash=key,
-            category=answer.category,
-            confidence=answer.confidence,
-            description=f"CLIP 零样本分类：{CATEGORY_NAMES[answer.category]}",
-            inference_method=method.replace("clip", "local"),
-            from_cache=False,
-            model=config.clip_model,
-            engine="clip",
-            local_inference_result=seen,
-            notes=notes,
-        )
+        if not notes:
+            return answer
+        return replace(answer, seen={**(answer.seen or {}), "notes": list(notes)})
+
+    async def _local(self, picture: Picture, more: bool, notes: list[str]) -> CategoryAnswer | None:
+        """The local engine's answer, or None (with a note) when it is unsure and more follow."""
+        answer = await asyncio.to_thread(classify_local, picture, self.pool, self.config.local_ocr)
+        if answer.confidence < LOCAL_ESCALATE_BELOW and more:
+            notes.append(f"local: {answer.category} at {answer.confidence}, asking the next engine")
+            return None
+        if not notes:
+            return answer
+        seen = dict(answer.seen or {})
+        seen["engine_notes"] = notes
+        llm_errors = [n for n in notes if not n.startswith(("clip:", "local:"))]
+        if llm_errors:
+            seen["llm_errors"] = llm_errors
+        return replace(answer, seen=seen)
 
     async def _location(self, exif: ExifInfo) -> dict[str, Any] | None:
         gps = exif.gps

@@ -21,18 +21,18 @@ from pydantic import TypeAdapter, ValidationError
 from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings, Pool, Tenant
-from argus.api.schemas.analysis import (
+from argus.api.seed import seed_route_class
+from argus.api.seeds import analysis as seed003
+from argus.api.seeds.analysis import (
     AnalysisResponse,
     AnalysisTask,
     AnalyzeImageRequest,
     AvailableOperations,
-    OperationResultOut,
 )
-from argus.api.seed import seed_route_class
 from argus.config import Settings
-from argus.errors import ArgusError, UnsupportedMediaType
+from argus.errors import ArgusError
 from argus.net.fetch import fetch
-from argus.pipelines.analysis import Analyzer, TaskSpec, available_operations
+from argus.pipelines.analysis import Analyzer, TaskSpec, operations
 
 router = APIRouter(
     tags=["analysis (seed 003)"], route_class=seed_route_class(), dependencies=[Depends(principal)]
@@ -59,16 +59,7 @@ def _too_many(tasks: list[Any], settings: Settings) -> JSONResponse | None:
     most = settings.analysis.max_tasks
     if len(tasks) <= most:
         return None
-    return JSONResponse(
-        {"detail": f"{len(tasks)} tasks in one request; at most {most} (analysis.max_tasks)"},
-        status_code=413,
-    )
-
-
-def _failure(prefix: str, exc: ArgusError) -> JSONResponse:
-    """The seed's ``{"detail"}``; a file that is not an image is its 400 (not Argus's 415)."""
-    status = 400 if isinstance(exc, UnsupportedMediaType) else exc.status
-    return JSONResponse({"detail": f"{prefix}: {exc.message}"}, status_code=status)
+    return seed003.too_many_tasks(len(tasks), most)
 
 
 async def _run(
@@ -77,12 +68,9 @@ async def _run(
     try:
         picture = await service.decode(data)
     except ArgusError as exc:
-        return _failure("Could not process image", exc)
+        return seed003.failure(seed003.NOT_PROCESSED, exc)
     results = await service.run(picture, tasks, tenant=tenant)
-    return AnalysisResponse(
-        image_url=image_url,
-        results={k: OperationResultOut(**v.to_dict()) for k, v in results.items()},
-    )
+    return seed003.render_results(image_url, results)
 
 
 @router.post(
@@ -101,7 +89,7 @@ async def analyze_image(
     try:
         fetched = await fetch(url, settings.analysis, max_bytes=max_bytes)
     except ArgusError as exc:
-        return _failure("Could not download image from URL", exc)
+        return seed003.failure(seed003.NOT_DOWNLOADED, exc)
     return await _run(service, url, fetched.data, _specs(body.tasks), tenant)
 
 
@@ -121,21 +109,13 @@ async def analyze_image_upload(
     try:
         tasks = _TASKS.validate_python(jsonform.loads(tasks_json))
     except (ValueError, ValidationError) as exc:
-        return JSONResponse(
-            {"detail": f"Invalid tasks JSON format or structure: {exc}"}, status_code=400
-        )
+        return seed003.bad_tasks(exc)
     if (refused := _too_many(tasks, settings)) is not None:
         return refused
     max_bytes = int(settings.imaging.max_image_mb * 2**20)
     data = await image_file.read(max_bytes + 1)
     if len(data) > max_bytes:
-        return JSONResponse(
-            {
-                "detail": "Could not process image: the file is larger than "
-                f"{settings.imaging.max_image_mb:g} MiB"
-            },
-            status_code=413,
-        )
+        return seed003.too_large(settings.imaging.max_image_mb)
     name = f"uploaded:{image_file.filename or 'image'}"
     return await _run(analyzer(request), name, data, _specs(tasks), tenant)
 
@@ -146,4 +126,4 @@ async def analyze_image_upload(
     summary="Operations, their targets and default targets",
 )
 async def list_operations() -> Any:
-    return available_operations()
+    return seed003.available_operations(operations())

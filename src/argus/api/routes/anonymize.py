@@ -4,11 +4,12 @@ Seed 002 (its clients send exactly this): ``POST /api/v1/process-task/`` stores 
 and answers 202 ``{"task_id"}``; ``GET /api/v1/task-status/{task_id}`` answers
 ``{task_id, status, results}`` with the seed's statuses (the job's ``running`` is the seed's
 ``processing``, ``cancelled`` its ``failed``); results are served under
-``/tasks_storage/{task_id}/output/``. Errors keep the seed's ``{"detail": ...}`` bodies and
-Russian messages, in the seed's order: body over ``max_request_mb`` (413, checked from
-Content-Length before the body is read, and again from the parsed sizes for chunked bodies),
-more than ``max_files`` files (413), a file over ``max_file_bytes`` (413), a declared type not in
-``allowed_mime_types`` (415), no usable model or broker (503). Both APIs run the ``anonymize``
+``/tasks_storage/{task_id}/output/`` (shapes, messages, URLs: :mod:`argus.api.seeds.anonymize`).
+Errors keep the seed's ``{"detail": ...}`` bodies and Russian messages, in the seed's order:
+body over ``max_request_mb`` (413, checked from Content-Length before the body is read, and
+again from the parsed sizes for chunked bodies), more than ``max_files`` files (413), a file
+over ``max_file_bytes`` (413), a declared type not in ``allowed_mime_types`` (415), no usable
+model or broker (503). Both APIs run the ``anonymize``
 job kind, so a task survives a restart and Celery workers can run it. Argus's API adds options
 (targets, mode, strength, format, webhook) and returns every file's detections; it also takes
 videos (MP4/MOV, WebM, AVI: sniffed from their first bytes), each limited by
@@ -28,16 +29,11 @@ from fastapi.responses import FileResponse, JSONResponse
 from argus.api.auth import principal
 from argus.api.deps import AppSettings, Db, Pool, Tenant
 from argus.api.routes.jobs import Jobs, _webhook
-from argus.api.schemas.anonymize import (
-    AnonymizedItem,
-    AnonymizeJob,
-    FrameProgress,
-    TaskCreated,
-    TaskResult,
-    TaskStatus,
-)
+from argus.api.schemas.anonymize import AnonymizedItem, AnonymizeJob, FrameProgress
 from argus.api.schemas.jobs import JobAccepted, Progress
 from argus.api.seed import seed_route_class
+from argus.api.seeds import anonymize as seed002
+from argus.api.seeds.anonymize import TaskCreated, TaskResult, TaskStatus
 from argus.errors import (
     NotFound,
     PayloadTooLarge,
@@ -45,24 +41,12 @@ from argus.errors import (
     UnsupportedMediaType,
 )
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize_job import KIND, seed_results
+from argus.pipelines.anonymize_job import KIND
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
 from argus.store.tables import Job
 
 log = logging.getLogger(__name__)
-
-SEED_STATUS = {
-    "pending": "pending",
-    "running": "processing",
-    "completed": "completed",
-    "failed": "failed",
-    "cancelled": "failed",
-}
-
-
-def _too_big_message(limit_mb: float) -> str:
-    return f"Запрос отклонен: размер тела превышает установленный лимит ({limit_mb:.2f} MB)."
 
 
 class _ProcessTaskRoute(seed_route_class()):  # type: ignore[misc]
@@ -76,7 +60,7 @@ class _ProcessTaskRoute(seed_route_class()):  # type: ignore[misc]
             limit_mb = request.app.state.settings.anonymize.max_request_mb
             length = request.headers.get("content-length", "")
             if length.isdigit() and int(length) > limit_mb * 2**20:
-                return JSONResponse({"detail": _too_big_message(limit_mb)}, status_code=413)
+                return JSONResponse({"detail": seed002.too_big(limit_mb)}, status_code=413)
             response: Response = await handler(request)
             return response
 
@@ -111,18 +95,15 @@ async def process_task(
 ) -> TaskCreated:
     conf = settings.anonymize
     if sum(f.size or 0 for f in files) > conf.max_request_mb * 2**20:  # chunked bodies
-        raise PayloadTooLarge(_too_big_message(conf.max_request_mb))
+        raise PayloadTooLarge(seed002.too_big(conf.max_request_mb))
     if len(files) > conf.max_files:
-        raise PayloadTooLarge(f"Слишком много файлов. Лимит: {conf.max_files}.")
+        raise PayloadTooLarge(seed002.too_many_files(conf.max_files))
     for f in files:
         if f.size is not None and f.size > conf.max_file_bytes:
-            raise PayloadTooLarge(
-                f"Файл '{f.filename}' слишком большой. Лимит: {conf.max_file_bytes / 2**20}MB."
-            )
+            raise PayloadTooLarge(seed002.file_too_big(f.filename, conf.max_file_bytes))
         if f.content_type not in conf.allowed_mime_types:
             raise UnsupportedMediaType(
-                f"Неподдерживаемый тип файла: '{f.filename}'. "
-                f"Поддерживаются: {conf.allowed_mime_types}"
+                seed002.unsupported_type(f.filename, conf.allowed_mime_types)
             )
     try:
         job = await jobs.create(
@@ -134,7 +115,7 @@ async def process_task(
         )
     except ServiceUnavailable as exc:
         log.error("process-task refused: %s", exc.message)
-        raise ServiceUnavailable("Сервис временно недоступен. Попробуйте позже.") from None
+        raise ServiceUnavailable(seed002.UNAVAILABLE) from None
     return TaskCreated(task_id=job.id)
 
 
@@ -145,9 +126,9 @@ async def process_task(
     responses={404: {"description": "Unknown or expired task"}},
 )
 async def task_status(task_id: str, db: Db, tenant: Tenant) -> TaskStatus:
-    job = await _anonymize_job(db, task_id, tenant, f"Задача с ID '{task_id}' не найдена.")
-    status = SEED_STATUS.get(job.status, "failed")
-    results = [TaskResult(**r) for r in seed_results(job)] if status == "completed" else []
+    job = await _anonymize_job(db, task_id, tenant, seed002.task_not_found(task_id))
+    status = seed002.STATUS.get(job.status, "failed")
+    results = [TaskResult(**r) for r in seed002.seed_results(job)] if status == "completed" else []
     return TaskStatus(task_id=job.id, status=status, results=results)
 
 

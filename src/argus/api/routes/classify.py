@@ -19,7 +19,9 @@ from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import Caller
-from argus.api.schemas.classify import (
+from argus.api.seed import seed_route_class
+from argus.api.seeds import category as seed000
+from argus.api.seeds.category import (
     BatchCheckCacheRequest,
     BatchCheckCacheResponse,
     BatchClassifyItem,
@@ -29,8 +31,8 @@ from argus.api.schemas.classify import (
     CheckCacheResponse,
     ClassificationData,
     ClassificationResponse,
+    classification_data,
 )
-from argus.api.seed import seed_route_class
 from argus.errors import ArgusError, InvalidInput
 from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
 from argus.store import classify_log
@@ -40,7 +42,7 @@ from argus.store.write_behind import WriteBehind
 router = APIRouter(
     prefix="/api/v1",
     tags=["classify (seed 000)"],
-    route_class=seed_route_class(),
+    route_class=seed_route_class(seed000.render_error),
     dependencies=[Depends(principal)],
 )
 
@@ -93,15 +95,16 @@ def _row(
         cost_usd=0.0,
     )
     if outcome is not None:
+        answer = outcome.answer
         row.image_hash = outcome.image_hash
         row.image_size = outcome.image_size
-        row.category = outcome.category
-        row.confidence = outcome.confidence
-        row.inference_method = outcome.inference_method
-        row.model = outcome.model[:128]
-        row.input_tokens = outcome.input_tokens
-        row.output_tokens = outcome.output_tokens
-        row.cost_usd = outcome.cost_usd
+        row.category = answer.category
+        row.confidence = answer.confidence
+        row.inference_method = answer.method
+        row.model = answer.model[:128]
+        row.input_tokens = answer.input_tokens
+        row.output_tokens = answer.output_tokens
+        row.cost_usd = answer.cost_usd
         row.processing_time_ms = outcome.processing_time_ms or elapsed_ms
     return row
 
@@ -122,7 +125,7 @@ async def _log(request: Request, classifier: PhotoClassifier, rows: list[Classif
 
 
 def _data(outcome: Outcome) -> ClassificationData:
-    return ClassificationData.model_validate(outcome.data())
+    return classification_data(outcome)
 
 
 async def _read(classifier: PhotoClassifier, upload: UploadFile) -> bytes:
@@ -173,7 +176,7 @@ async def classify_batch(
 ) -> BatchClassifyResponse:
     limit = classifier.config.max_batch_files
     if len(images) > limit:
-        raise InvalidInput(f"一次最多上传{limit}张图片，当前: {len(images)}")
+        raise InvalidInput(seed000.too_many_files(limit, len(images)))
     hashes: list[object] = []
     if image_hashes:
         try:
@@ -197,7 +200,7 @@ async def classify_batch(
             )
             _count(request, outcome)
         except ArgusError as exc:
-            error = exc.message
+            error = seed000.message(exc)
         elapsed = round((time.perf_counter() - item_start) * 1000)
         items.append(
             BatchClassifyItem(

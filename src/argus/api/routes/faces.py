@@ -1,15 +1,13 @@
 """Seed 004's face routes: ``/api/extract_feature``, ``/api/compare_features``,
 ``/api/compare_image_feature``; :data:`router` also carries the galleries and their lifespan.
 
-Bodies keep the seed's shape: ``success``, ``message`` (its Chinese messages), ``feature``,
-``feature_dim``, ``quality_passed``, ``similarity``, ``is_same_person``, ``threshold``,
-``processing_time``, plus Argus extras (``model``, ``failed_checks``, ``face``) that the seed's
-clients ignore. Features are in the seed's space (:mod:`argus.pipelines.seed_features`: 1024
-values, centred on the model's population mean, so that the seed's 0.7 is a useful decision)
-and ``threshold`` is ``faces.seed_threshold`` (0.7). No qualified face is a 200 with
-``success: false`` and the seed's message ``未检测到合格的人脸`` followed by the failed check;
-an unreadable file (not an image at all included) or a feature dimension mismatch is a 400 and
-any other error its own status, always as ``{"success": false, "message"}``.
+Bodies, messages and error bodies are the seed's, rendered by :mod:`argus.api.seeds.faces`
+(``success``, ``message``, ``feature``, ... plus Argus extras the seed's clients ignore).
+Features are in the seed's space (:mod:`argus.pipelines.seed_features`: 1024 values, centred on
+the model's population mean, so that the seed's 0.7 is a useful decision) and ``threshold`` is
+``faces.seed_threshold`` (0.7). No qualified face is a 200 with ``success: false``; an
+unreadable file (not an image at all included) or a feature dimension mismatch is a 400 and any
+other error its own status, always as ``{"success": false, "message"}``.
 The lifespan builds the face pipeline and every gallery's search index from the database.
 """
 
@@ -17,26 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 
 from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings
 from argus.api.routes import galleries as galleries_routes
 from argus.api.routes.galleries import read_picture
-from argus.api.schemas.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.api.seed import seed_route_class
+from argus.api.seeds import faces as seed004
+from argus.api.seeds.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidInput, UnsupportedMediaType
+from argus.errors import InvalidInput
 from argus.pipelines.faces import (
     FaceFeature,
     FacePipeline,
@@ -48,42 +42,9 @@ from argus.pipelines.galleries import GalleryService
 from argus.pipelines.seed_features import seed_feature, seed_space_ready
 from argus.pipelines.vector_index import IndexRegistry
 
-_started: ContextVar[float | None] = ContextVar("argus_face_started", default=None)
-
-
-def _elapsed() -> float:
-    start = _started.get()
-    return round(time.perf_counter() - start, 4) if start is not None else 0.0
-
-
-def seed_error(exc: ArgusError) -> Response:
-    """The seed's error body; a file that is not an image is a 400 as the seed says (Argus
-    answers 415 elsewhere)."""
-    status = 400 if isinstance(exc, UnsupportedMediaType) else exc.status
-    return JSONResponse(
-        {"success": False, "message": exc.message, "processing_time": _elapsed()},
-        status_code=status,
-    )
-
-
-def seed_validation(exc: RequestValidationError) -> Response:
-    parts = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
-    return JSONResponse(
-        {
-            "success": False,
-            "message": "请求参数错误 (invalid request: " + "; ".join(parts) + ")",
-            "detail": jsonable_encoder(exc.errors()),
-            "processing_time": _elapsed(),
-        },
-        status_code=422,
-    )
-
 
 async def _start_clock() -> None:
-    _started.set(time.perf_counter())
+    await seed004.start_clock()
 
 
 @asynccontextmanager
@@ -112,7 +73,7 @@ Faces = Annotated[FacePipeline, Depends(get_faces)]
 
 
 seed = APIRouter(
-    route_class=seed_route_class(seed_error, seed_validation),
+    route_class=seed_route_class(seed004.render_error, seed004.render_validation),
     tags=["faces (seed 004)"],
     dependencies=[Depends(_start_clock), Depends(principal)],
 )
@@ -123,17 +84,6 @@ _SEED_ERRORS: dict[int | str, dict[str, Any]] = {
     415: {"description": "Not an image format Argus reads"},
     422: {"description": "Malformed request"},
 }
-
-
-def _no_face(exc: NoQualifiedFace, model: str | None = None) -> dict[str, Any]:
-    return {
-        "success": False,
-        "message": exc.message,
-        "processing_time": _elapsed(),
-        "model": model,
-        "failed_checks": exc.failed,
-        "quality_passed": False if exc.quality is not None else None,
-    }
 
 
 @seed.post(
@@ -152,23 +102,16 @@ async def extract_feature(
     try:
         feature = await asyncio.to_thread(faces.extract, picture.pixels)
     except NoQualifiedFace as exc:
-        return _no_face(exc, settings.faces.model)
-    passed = feature.quality.passed
-    message = "特征提取成功"
-    if not passed:
-        message += f" (quality check failed: {feature.quality.describe_failures()})"
-    vector = _seed_vector(feature)
-    return {
-        "success": True,
-        "message": message,
-        "feature": vector,
-        "feature_dim": len(vector),
-        "quality_passed": passed,
-        "processing_time": _elapsed(),
-        "model": feature.model,
-        "failed_checks": feature.quality.failed,
-        "face": feature.summary(),
-    }
+        return seed004.no_face(exc, settings.faces.model)
+    quality = feature.quality
+    return seed004.extracted(
+        _seed_vector(feature),
+        passed=quality.passed,
+        failures=quality.describe_failures(),
+        model=feature.model,
+        failed_checks=quality.failed,
+        face=feature.summary(),
+    )
 
 
 @seed.post(
@@ -181,24 +124,12 @@ async def extract_feature(
 async def compare_features(body: CompareFeaturesIn, settings: AppSettings) -> dict[str, Any]:
     similarity = cosine_similarity(body.feature1, body.feature2)
     threshold = body.threshold if body.threshold is not None else settings.faces.seed_threshold
-    return _compared(similarity, threshold)
+    return seed004.compared(similarity, threshold)
 
 
 def _seed_vector(feature: FaceFeature) -> list[float]:
     """The feature as seed 004's clients get it: centred and in 1024 dimensions."""
     return [float(v) for v in seed_feature(feature.vector, feature.model)]
-
-
-def _compared(similarity: float, threshold: float) -> dict[str, Any]:
-    """Seed 004's comparison answer."""
-    return {
-        "success": True,
-        "message": "对比成功",
-        "similarity": round(similarity, 4),
-        "is_same_person": similarity >= threshold,
-        "threshold": threshold,
-        "processing_time": _elapsed(),
-    }
 
 
 def _feature_form(raw: str) -> list[float]:
@@ -228,10 +159,10 @@ async def compare_image_feature(
     try:
         found = await asyncio.to_thread(faces.extract, picture.pixels)
     except NoQualifiedFace as exc:
-        return _no_face(exc, settings.faces.model)
+        return seed004.no_face(exc, settings.faces.model)
     similarity = cosine_similarity(_seed_vector(found), known)
     return {
-        **_compared(similarity, settings.faces.seed_threshold),
+        **seed004.compared(similarity, settings.faces.seed_threshold),
         "model": found.model,
     }
 

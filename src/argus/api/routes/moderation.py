@@ -36,6 +36,7 @@ from argus.api.disconnect import cancel_on_disconnect
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
 from argus.api.seed import seed_route_class
+from argus.api.seeds import moderation as seed001
 from argus.config import Settings
 from argus.errors import InvalidVideo, PayloadTooLarge, Unauthorized
 from argus.imaging import probe
@@ -44,10 +45,10 @@ from argus.models.nudenet import EXPOSED_LABELS
 from argus.models.pool import ModelPool
 from argus.pipelines import moderation_job
 from argus.pipelines.frames import spool
-from argus.pipelines.moderation import BUILTIN, NOT_A_VIDEO, Moderator, detect_exposed
+from argus.pipelines.moderation import BUILTIN, Moderator, NotAVideo, detect_exposed
 from argus.pipelines.moderation import Query as ModerationQuery
 
-SEED_UNAUTHORIZED = "Invalid or missing API Key!"
+SEED_UNAUTHORIZED = seed001.UNAUTHORIZED
 MODELS_HEADER = "X-Argus-Models"
 _MIB = 1024 * 1024
 
@@ -74,7 +75,7 @@ async def seed_caller(request: Request) -> Principal:
 
 
 seed = APIRouter(
-    route_class=seed_route_class(),
+    route_class=seed_route_class(seed001.render_error),
     tags=["moderation (seed 001)"],
     dependencies=[Depends(seed_caller)],
 )
@@ -196,8 +197,8 @@ async def image_classification(
     moderator = _moderator(pool, settings, cascade)
     name = _names(settings, model_names, model_name)[0]
     async with cancel_on_disconnect(request) as progress:
-        body = await asyncio.to_thread(moderator.classify, data, name, progress)
-    return _answer(body, moderator)
+        labels = await asyncio.to_thread(moderator.classify, data, name, progress)
+    return _answer(seed001.render_labels(labels), moderator)
 
 
 @seed.post(
@@ -216,11 +217,12 @@ async def multi_image_classification(
     _check_count(files, settings)
     moderator = _moderator(pool, settings, cascade)
     name = _names(settings, model_names, model_name)[0]
-    body: list[dict[str, Any]] = []
-    for index, upload in enumerate(files):
+    answers: list[Any] = []
+    for upload in files:
         data = await _read(upload, settings.imaging.max_image_mb)
-        body.append({str(index): await asyncio.to_thread(moderator.classify, data, name)})
-    return _answer(body, moderator)
+        labels = await asyncio.to_thread(moderator.classify, data, name)
+        answers.append(seed001.render_labels(labels))
+    return _answer(seed001.by_index(answers), moderator)
 
 
 @seed.post(
@@ -238,8 +240,8 @@ async def image_query_classification(
     data = await _read(file, settings.imaging.max_image_mb)
     moderator = _moderator(pool, settings, params.cascade)
     async with cancel_on_disconnect(request) as progress:
-        body = await asyncio.to_thread(moderator.query, data, params.names, params.query, progress)
-    return _answer(body, moderator)
+        found = await asyncio.to_thread(moderator.query, data, params.names, params.query, progress)
+    return _answer(seed001.render_findings(found), moderator)
 
 
 @seed.post(
@@ -255,12 +257,12 @@ async def multi_image_query_classification(
 ) -> JSONResponse:
     _check_count(files, settings)
     moderator = _moderator(pool, settings, params.cascade)
-    body: list[dict[str, Any]] = []
-    for index, upload in enumerate(files):
+    answers: list[Any] = []
+    for upload in files:
         data = await _read(upload, settings.imaging.max_image_mb)
         found = await asyncio.to_thread(moderator.query, data, params.names, params.query)
-        body.append({str(index): found})
-    return _answer(body, moderator)
+        answers.append(seed001.render_findings(found))
+    return _answer(seed001.by_index(answers), moderator)
 
 
 @seed.post(
@@ -290,18 +292,14 @@ async def video_classification(
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
         async with cancel_on_disconnect(request) as progress:
-            body = await asyncio.to_thread(
+            found = await asyncio.to_thread(
                 moderator.query_video, path, params.names, params.query, progress
             )
-    except InvalidVideo as exc:
-        if not exc.message.startswith(NOT_A_VIDEO):
-            raise
-        # Seed 001 answers a non-video with 200 and this exact body; its clients test for it.
-        reason = exc.message.encode("ascii", "replace").decode()
-        return JSONResponse({"error": NOT_A_VIDEO}, headers={"X-Argus-Detail": reason})
+    except NotAVideo as exc:
+        return seed001.not_a_video(exc)
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
-    return _answer(body, moderator)
+    return _answer(seed001.render_findings(found), moderator)
 
 
 def _long_video(path: Path, settings: Settings) -> bool:
@@ -312,7 +310,7 @@ def _long_video(path: Path, settings: Settings) -> bool:
     try:
         duration = probe(path).duration_s
     except InvalidVideo as exc:
-        raise InvalidVideo(f"{NOT_A_VIDEO} ({exc.message})") from exc
+        raise NotAVideo(exc.message) from exc
     return duration is not None and duration >= least
 
 

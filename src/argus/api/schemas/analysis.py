@@ -1,49 +1,11 @@
-"""Seed 003's request and response shapes (``/analyze_image/`` and friends) and the collections
-API's."""
+"""Shapes of the collections API (seed 003's ``/analyze_image/`` shapes are in
+:mod:`argus.api.seeds.analysis`)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, HttpUrl
-
-
-class AnalysisTask(BaseModel):
-    operation_id: str = Field(..., description="Key of this task's result in `results`.")
-    type: str = Field(..., description="Operation type (see GET /available_operations/).")
-    params: dict[str, Any] | None = Field(
-        None,
-        description="target (whole_image, prominent_person, prominent_face), face_context "
-        "(prominent_person or whole_image), collection_id (classify), max_length (describe).",
-    )
-
-
-class AnalyzeImageRequest(BaseModel):
-    image_url: HttpUrl = Field(..., description="http(s) URL of the image.")
-    tasks: list[AnalysisTask]
-
-
-class OperationResultOut(BaseModel):
-    status: Literal["success", "error", "skipped"]
-    data: Any = None
-    cropped_image_bbox: list[int] | None = None
-    cropped_image_base64: str | None = Field(None, description="PNG of the crop, base64.")
-    error_message: str | None = None
-
-
-class AnalysisResponse(BaseModel):
-    image_url: str = Field(..., description="The URL analysed, or `uploaded:<filename>`.")
-    results: dict[str, OperationResultOut]
-
-
-class OperationInfo(BaseModel):
-    description: str
-    allowed_targets: list[str]
-    default_target: str
-
-
-class AvailableOperations(BaseModel):
-    operations: dict[str, OperationInfo]
+from pydantic import BaseModel, Field
 
 
 class TrainingSample(BaseModel):

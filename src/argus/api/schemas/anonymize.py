@@ -1,33 +1,12 @@
-"""Shapes of the anonymization API: seed 002's task answers and Argus's own job answers."""
+"""Shapes of Argus's own anonymization API (seed 002's are in :mod:`argus.api.seeds.anonymize`)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from argus.api.schemas.jobs import Progress
-
-SeedStatus = Literal["pending", "processing", "completed", "failed"]
-
-
-class TaskCreated(BaseModel):
-    """Seed 002's 202 answer."""
-
-    task_id: str = Field(description="A UUID; poll /api/v1/task-status/{task_id}.")
-
-
-class TaskResult(BaseModel):
-    filename: str = Field(description="covered_<original stem>.webp")
-    url: str = Field(description="/tasks_storage/<task_id>/output/<filename>")
-
-
-class TaskStatus(BaseModel):
-    """Seed 002's task status; ``results`` stays empty until the task completed."""
-
-    task_id: str
-    status: SeedStatus
-    results: list[TaskResult] = Field(default_factory=list)
 
 
 class FrameProgress(BaseModel):

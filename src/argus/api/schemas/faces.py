@@ -1,4 +1,4 @@
-"""Schemas of seed 004's face routes and of Argus's face galleries."""
+"""Schemas of Argus's face galleries (seed 004's own shapes are in :mod:`argus.api.seeds.faces`)."""
 
 from __future__ import annotations
 
@@ -6,49 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-
-MAX_FEATURE_DIM = 65536
-
-
-class CompareFeaturesIn(BaseModel):
-    """Seed 004's ``/api/compare_features`` body (``threshold`` is an Argus extra)."""
-
-    feature1: list[float] = Field(..., max_length=MAX_FEATURE_DIM, description="A feature.")
-    feature2: list[float] = Field(..., max_length=MAX_FEATURE_DIM, description="Another one.")
-    threshold: float | None = Field(
-        None, description="Override of the same-person threshold (default 0.7) for this call."
-    )
-
-
-class ExtractFeatureOut(BaseModel):
-    success: bool = Field(description="False when no qualified face was found.")
-    message: str = Field(description="特征提取成功, or why it failed (the failed check).")
-    feature: list[float] | None = Field(
-        None,
-        description="Unit feature in seed 004's 1024-d space: the model's vector centred on "
-        "its population mean, normalised and embedded by a fixed rotation (cosines are kept).",
-    )
-    feature_dim: int | None = Field(None, description="Its length: 1024, as the seed's.")
-    quality_passed: bool | None = Field(None, description="Whether every quality check passed.")
-    processing_time: float = Field(description="Seconds spent on the request.")
-    model: str | None = Field(None, description="The face model that answered.")
-    failed_checks: list[str] | None = Field(
-        None, description="Names of failed checks (face_detected, face_size, sharpness, ...)."
-    )
-    face: dict[str, Any] | None = Field(
-        None, description="Box, landmarks, upscale factor and every quality check's value."
-    )
-
-
-class CompareOut(BaseModel):
-    success: bool
-    message: str
-    similarity: float | None = Field(None, description="Cosine similarity, -1 to 1.")
-    is_same_person: bool | None = Field(None, description="similarity >= threshold.")
-    threshold: float | None = Field(None, description="The threshold used.")
-    processing_time: float | None = None
-    model: str | None = None
-    failed_checks: list[str] | None = None
 
 
 class GalleryIn(BaseModel):

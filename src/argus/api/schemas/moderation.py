@@ -1,28 +1,12 @@
-"""Shapes of the moderation API.
+"""Shapes of Argus's own moderation API (``/api/v1/moderation/detect``).
 
-Seed 001's routes answer plain JSON lists exactly as that service did (built in
-:mod:`argus.pipelines.moderation`); the shapes here are Argus's own
-``/api/v1/moderation/detect`` answer, and seed 001's item shapes for the OpenAPI page.
+Seed 001's routes answer plain JSON lists exactly as that service did; those are rendered by
+:mod:`argus.api.seeds.moderation`.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
-
-
-class LabelScore(BaseModel):
-    """One label of seed 001's answers."""
-
-    label: str
-    score: float
-
-
-class FrameLabelScore(BaseModel):
-    """A label found in a frame (GIF frames from 0, video frames from 1)."""
-
-    frame: int
-    label: str
-    score: float
 
 
 class BodyPart(BaseModel):

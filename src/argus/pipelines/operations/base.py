@@ -45,9 +45,6 @@ class OperationResult:
     cropped_image_base64: str | None = None
     error_message: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 class Skipped(Exception):
     """Raised by an operation that cannot apply (no face found, no classifier, bad parameter)."""
@@ -84,10 +81,3 @@ class Operation:
     allowed_targets: tuple[str, ...]
     default_target: str
     run: Runner
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "description": self.description,
-            "allowed_targets": list(self.allowed_targets),
-            "default_target": self.default_target,
-        }

@@ -1,8 +1,11 @@
-"""Shapes of seed 000's classify, check-cache, stats and location routes (field for field).
+"""Seed 000 (photo categories) at the edge: its shapes, its failure message, its renderer.
 
-Argus adds fields a seed client ignores: ``inference_method``, ``engine`` and ``location`` (the
-city of the photo's EXIF GPS position) in ``ClassificationData``; ``admin1``/``admin2`` in
-``CityInfo``.
+The shapes are those of the seed's classify, check-cache, stats and location routes (field for
+field). Argus adds fields a seed client ignores: ``inference_method``, ``engine`` and
+``location`` (the city of the photo's EXIF GPS position) in ``ClassificationData``;
+``admin1``/``admin2`` in ``CityInfo``. :func:`classification_data` renders the pipeline's
+:class:`~argus.pipelines.photo_category.Outcome`; :func:`message` gives the seed's Chinese text
+for the pipeline's refusals (``{"detail": message}`` bodies, batch items' ``error``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+
+from argus.errors import ArgusError
+from argus.pipelines.photo_category import Outcome
+from argus.pipelines.photo_errors import MIB, FormatNotAllowed, ImageTooLarge, UnreadableImage
+
+FAILED = "分类失败："  # seed 000's description of its "other" at 0.5 when no engine answered
+NO_ENGINE = "没有可用的分类引擎"  # ... and the reason when there was no engine to ask
+TOO_LARGE = "图片过大："
+NOT_ALLOWED = "不支持的图片格式："
+UNREADABLE = "无效的图片文件："
 
 
 class ClassificationData(BaseModel):
@@ -117,3 +131,48 @@ class CityInfo(BaseModel):
 class StatsResponse(BaseModel):
     success: bool = True
     data: Any
+
+
+def description(outcome: Outcome) -> str | None:
+    """The answer's description; for a failure, seed 000's message with the engines' reasons."""
+    answer = outcome.answer
+    if answer.failed:
+        return FAILED + ("; ".join(answer.notes) or NO_ENGINE)
+    return answer.description
+
+
+def classification_data(outcome: Outcome) -> ClassificationData:
+    """Seed 000's ``ClassificationData`` (plus Argus's extra fields) for one answer."""
+    answer = outcome.answer
+    return ClassificationData(
+        category=answer.category,
+        confidence=round(answer.confidence, 4),
+        description=description(outcome),
+        local_inference_result=answer.seen,
+        inference_method=answer.method,
+        engine=answer.engine,
+        location=outcome.location,
+    )
+
+
+def message(exc: ArgusError) -> str:
+    """Seed 000's message for an error (its Chinese text for the upload checks)."""
+    if isinstance(exc, ImageTooLarge):
+        if exc.size is None:
+            return TOO_LARGE + exc.reason
+        return f"{TOO_LARGE}{exc.size / MIB:.2f}MB，最大允许{exc.limit_mb:g}MB"
+    if isinstance(exc, FormatNotAllowed):
+        return f"{NOT_ALLOWED}{exc.format}，支持的格式：{', '.join(exc.allowed)}"
+    if isinstance(exc, UnreadableImage):
+        return UNREADABLE + exc.reason
+    return exc.message
+
+
+def render_error(exc: ArgusError) -> Response:
+    """FastAPI's ``{"detail": message}`` with the error's status, in seed 000's words."""
+    return JSONResponse({"detail": message(exc)}, status_code=exc.status)
+
+
+def too_many_files(limit: int, count: int) -> str:
+    """A batch of more than ``classify.max_batch_files`` photos."""
+    return f"一次最多上传{limit}张图片，当前: {count}"
