@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from argus.config import Settings
+from argus.config.units import bytes_to_mb
 from argus.errors import ArgusError, JobFinished, NotFound, PayloadTooLarge
 from argus.jobs import webhook
 from argus.jobs.broker import BrokerCheck
@@ -174,7 +175,7 @@ class JobService:
                 if max_bytes is not None and len(data) > max_bytes:
                     raise PayloadTooLarge(
                         f"{safe_name(upload.filename)}: more than {max_bytes} bytes "
-                        f"({max_bytes / 2**20:g} MiB)"
+                        f"({bytes_to_mb(max_bytes):g} MiB)"
                     )
                 key = await self.blobs.put(job_id, "input", upload.filename, data)
                 items.append(job_store.ItemInput(name=safe_name(upload.filename), path=key))

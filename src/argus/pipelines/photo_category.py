@@ -34,6 +34,7 @@ from typing import Any
 from PIL import Image
 
 from argus.config import Settings
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
@@ -54,7 +55,6 @@ DECODE_MAX_SIDE = 1600
 CLIP_RECHECK_S = 5.0  # how long "are the CLIP towers pulled?" is remembered
 LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_MIB = 1024 * 1024
 INLINE_HASH_BYTES = 512 * 1024  # larger uploads are hashed in a thread (about 1 ms per 512 KiB)
 
 
@@ -178,13 +178,13 @@ class PhotoClassifier:
 
     @property
     def max_bytes(self) -> int:
-        return int(self.config.max_image_mb * _MIB)
+        return mb_to_bytes(self.config.max_image_mb)
 
     def check_size(self, size: int) -> None:
         """:class:`InvalidImage` (400, the seed's message) when ``size`` bytes is over the limit."""
         if size > self.max_bytes:
             raise InvalidImage(
-                f"图片过大：{size / _MIB:.2f}MB，最大允许{self.config.max_image_mb:g}MB"
+                f"图片过大：{bytes_to_mb(size):.2f}MB，最大允许{self.config.max_image_mb:g}MB"
             )
 
     def check(self, data: bytes) -> Header:

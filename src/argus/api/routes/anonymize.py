@@ -38,6 +38,7 @@ from argus.api.schemas.anonymize import (
 )
 from argus.api.schemas.jobs import JobAccepted, Progress
 from argus.api.seed import seed_route_class
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import (
     NotFound,
     PayloadTooLarge,
@@ -75,7 +76,7 @@ class _ProcessTaskRoute(seed_route_class()):  # type: ignore[misc]
         async def handle(request: Request) -> Response:
             limit_mb = request.app.state.settings.anonymize.max_request_mb
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit_mb * 2**20:
+            if length.isdigit() and int(length) > mb_to_bytes(limit_mb):
                 return JSONResponse({"detail": _too_big_message(limit_mb)}, status_code=413)
             response: Response = await handler(request)
             return response
@@ -110,14 +111,14 @@ async def process_task(
     files: Annotated[list[UploadFile], File(description="Images (JPEG, PNG, WebP).")],
 ) -> TaskCreated:
     conf = settings.anonymize
-    if sum(f.size or 0 for f in files) > conf.max_request_mb * 2**20:  # chunked bodies
+    if sum(f.size or 0 for f in files) > mb_to_bytes(conf.max_request_mb):  # chunked bodies
         raise PayloadTooLarge(_too_big_message(conf.max_request_mb))
     if len(files) > conf.max_files:
         raise PayloadTooLarge(f"Слишком много файлов. Лимит: {conf.max_files}.")
     for f in files:
         if f.size is not None and f.size > conf.max_file_bytes:
             raise PayloadTooLarge(
-                f"Файл '{f.filename}' слишком большой. Лимит: {conf.max_file_bytes / 2**20}MB."
+                f"Файл '{f.filename}' слишком большой. Лимит: {bytes_to_mb(conf.max_file_bytes)}MB."
             )
         if f.content_type not in conf.allowed_mime_types:
             raise UnsupportedMediaType(
@@ -197,7 +198,7 @@ async def create_anonymize_job(
     conf = settings.anonymize
     if len(files) > conf.max_files:
         raise PayloadTooLarge(f"{len(files)} files in one job; at most {conf.max_files}")
-    video_bytes = int(settings.video.max_video_mb * 2**20)
+    video_bytes = mb_to_bytes(settings.video.max_video_mb)
     videos = 0
     for f in files:
         head = await f.read(4096)
