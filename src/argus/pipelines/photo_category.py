@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
 import re
 import time
@@ -31,13 +30,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image
-
 from argus.config import Settings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
+from argus.llm.image import jpeg_for_llm
 from argus.models.pool import ModelPool
 from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
@@ -258,7 +256,11 @@ class PhotoClassifier:
             method = engine if position == 0 else f"{engine}_fallback"
             if engine == "llm":
                 try:
-                    chain = await self.chain.classify(await asyncio.to_thread(self._jpeg, picture))
+                    chain = await self.chain.classify(
+                        await asyncio.to_thread(
+                            jpeg_for_llm, picture.pixels, self.config.llm_max_side
+                        )
+                    )
                 except LlmFailed as exc:
                     notes.append(exc.reason)
                     tokens_in += sum(c.input_tokens for c in exc.calls)
@@ -412,15 +414,6 @@ class PhotoClassifier:
             "country_code": place.country_code,
             "distance_km": round(place.distance_km, 2),
         }
-
-    def _jpeg(self, picture: Picture) -> bytes:
-        image = Image.fromarray(picture.pixels)
-        side = self.config.llm_max_side
-        if max(image.size) > side:
-            image.thumbnail((side, side), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=90)
-        return buffer.getvalue()
 
 
 def _sha256(data: bytes) -> str:
