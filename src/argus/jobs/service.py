@@ -18,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from argus.config import Settings
@@ -224,10 +225,11 @@ class JobService:
         await refresh_queue_depth(self.ctx)
         return job
 
-    async def cleanup(self) -> list[str]:
-        """Remove expired jobs now (rows and files); their ids."""
+    async def cleanup(self, now: datetime | None = None) -> list[str]:
+        """Remove the jobs expired at ``now`` (default: the current time), rows and files;
+        their ids."""
         return await cleanup_expired(
-            self.ctx.db, self.blobs, ttl_s=self.settings.blobs.ttl_h * 3600.0
+            self.ctx.db, self.blobs, ttl_s=self.settings.blobs.ttl_h * 3600.0, now=now
         )
 
     async def _cleanup_loop(self) -> None:
