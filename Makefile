@@ -41,7 +41,7 @@ serve: venv models
 	$(BIN)/argus serve
 
 test: venv sysdeps web models
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q --cov --cov-report=term $(PYTEST_ARGS)
 
 fmt: venv
 	$(BIN)/ruff format src tests bench

@@ -41,6 +41,7 @@ import skimage.data
 from fastapi.testclient import TestClient
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support (images)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "anonymize"))
 from plates_support import street
 

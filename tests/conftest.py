@@ -6,7 +6,6 @@ assert on what a person can see in them (a face on the astronaut, a cat on chels
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from matplotlib import cbook
 from PIL import Image
 
 from argus.config import Settings
+from support.images import encode
 
 RGB = npt.NDArray[np.uint8]
 
@@ -45,13 +45,6 @@ def grace_hopper() -> RGB:
     """Grace Hopper in uniform, 512x600: one frontal face, a different person from astronaut."""
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         return np.asarray(Image.open(f).convert("RGB"))
-
-
-def encode(image: RGB, fmt: str = "JPEG", **params: object) -> bytes:
-    """Encode an RGB array with Pillow (``fmt`` as Pillow names it)."""
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format=fmt, **params)
-    return buf.getvalue()
 
 
 @pytest.fixture

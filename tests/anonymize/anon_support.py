@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,31 +15,31 @@ import numpy.typing as npt
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from support.waiting import wait_until
+
 
 def wait_task(client: TestClient, task_id: str, timeout_s: float = 60.0) -> dict[str, Any]:
     """Poll seed 002's status route until the task is completed or failed."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def ended() -> dict[str, Any] | None:
         resp = client.get(f"/api/v1/task-status/{task_id}")
         assert resp.status_code == 200, resp.text
         body: dict[str, Any] = resp.json()
-        if body["status"] in ("completed", "failed"):
-            return body
-        assert time.monotonic() < deadline, f"task {task_id} still {body['status']}"
-        time.sleep(0.05)
+        return body if body["status"] in ("completed", "failed") else None
+
+    return wait_until(ended, f"task {task_id} to end", timeout_s=timeout_s)
 
 
 def wait_job(client: TestClient, job_id: str, timeout_s: float = 60.0) -> dict[str, Any]:
     """Poll Argus's anonymize route until the job ended."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+
+    def ended() -> dict[str, Any] | None:
         resp = client.get(f"/api/v1/anonymize/{job_id}")
         assert resp.status_code == 200, resp.text
         body: dict[str, Any] = resp.json()
-        if body["status"] not in ("pending", "running"):
-            return body
-        assert time.monotonic() < deadline, f"job {job_id} still {body['status']}"
-        time.sleep(0.05)
+        return body if body["status"] not in ("pending", "running") else None
+
+    return wait_until(ended, f"job {job_id} to end", timeout_s=timeout_s)
 
 
 def decode_rgb(data: bytes) -> npt.NDArray[np.uint8]:
@@ -62,10 +61,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
 
     def wait(self, n: int, timeout_s: float = 20.0) -> list[Received]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.requests) < n:
-            assert time.monotonic() < deadline, f"{len(self.requests)} of {n} callbacks arrived"
-            time.sleep(0.05)
+        wait_until(lambda: len(self.requests) >= n, f"{n} callbacks", timeout_s=timeout_s)
         return self.requests
 
 

@@ -8,12 +8,12 @@ far from it.
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
+
+from support import images
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 RGB = npt.NDArray[np.uint8]
@@ -91,9 +91,7 @@ def street(photo: RGB, text: str = "А123ВС 77") -> tuple[RGB, Quad]:
 
 
 def encode(image: RGB, fmt: str = "JPEG") -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format=fmt, quality=92)
-    return buf.getvalue()
+    return images.encode(image, fmt, quality=92)
 
 
 def inside_mask(shape: tuple[int, ...], quad: Quad, shrink: float = 0.15) -> npt.NDArray[np.bool_]:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 from anon_support import decode_rgb, wait_job
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from argus.api.app import create_app
 from argus.config import Settings
+from support.images import png
 
 RGB = npt.NDArray[np.uint8]
-
-
-def png(image: RGB) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def sharpness(image: RGB) -> float:

@@ -17,8 +17,9 @@ from jobs_support import (  # type: ignore[import-not-found]
     free_port,
     read_job,
     start_server,
-    wait_for,
 )
+
+from support.waiting import wait_until
 
 FILES = 20
 
@@ -54,7 +55,7 @@ def test_seed_task_survives_a_kill_and_completes(
             job = read_job(data_dir, task_id)
             return job is not None and job.progress_done >= 2
 
-        wait_for("two files to be done", some_done, timeout_s=90, every_s=0.1)
+        wait_until(some_done, "two files to be done", timeout_s=90, every_s=0.1)
         assert httpx.get(f"{base}/api/v1/task-status/{task_id}").json()["status"] == "processing"
         server.kill()
     finally:
@@ -72,7 +73,7 @@ def test_seed_task_survives_a_kill_and_completes(
             body: dict[str, object] = httpx.get(f"{base}/api/v1/task-status/{task_id}").json()
             return body if body["status"] in ("completed", "failed") else None
 
-        body = wait_for("the resumed task to finish", finished, timeout_s=120)
+        body = wait_until(finished, "the resumed task to finish", timeout_s=120)
         assert body["status"] == "completed", body
         results = body["results"]
         assert isinstance(results, list)

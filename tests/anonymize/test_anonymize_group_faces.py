@@ -12,10 +12,11 @@ import numpy.typing as npt
 import pytest
 from anon_support import decode_rgb, wait_job
 from fastapi.testclient import TestClient
-from test_anonymize_api import png, sharpness
+from test_anonymize_api import sharpness
 
 from argus.api.app import create_app
 from argus.config import Settings
+from support.images import png
 
 RGB = npt.NDArray[np.uint8]
 WOMEN = (3, 3, 3, 4, 5, 4)  # faces in demo/sample1..6.jpg, counted by eye

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from video_support import FPS, Scene, face_change, read_video, scene, write_vide
 from argus.api.app import create_app
 from argus.cli.main import app as cli
 from argus.config import Settings
+from support.waiting import wait_until
 
 CHANGED = 15.0
 
@@ -75,13 +75,11 @@ def test_a_video_job_covers_every_frame_and_keeps_the_audio(
 
 
 def _wait(client: TestClient, job_id: str, ok: Any, timeout_s: float = 120) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
+    def reached() -> dict[str, Any] | None:
         body: dict[str, Any] = client.get(f"/api/v1/anonymize/{job_id}").json()
-        if ok(body):
-            return body
-        assert time.monotonic() < deadline, body
-        time.sleep(0.05)
+        return body if ok(body) else None
+
+    return wait_until(reached, f"job {job_id} in the awaited state", timeout_s=timeout_s)
 
 
 def test_progress_is_per_frame_and_cancel_stops_between_frames(

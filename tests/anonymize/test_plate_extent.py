@@ -4,21 +4,19 @@ HTTP API, unreadable afterwards."""
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import numpy.typing as npt
 import pytest
 from anon_support import decode_rgb, wait_job
 from fastapi.testclient import TestClient
-from PIL import Image
 from plates_support import put_plate, russian_plate_image
 
 from argus.api.app import create_app
 from argus.config import Settings
 from argus.models.plates import plate_extent
 from argus.models.pool import ModelPool
+from support.images import png
 
 RGB = npt.NDArray[np.uint8]
 LINE = np.float32([[100, 100], [300, 100], [300, 140], [100, 140]])  # 200 x 40, level
@@ -83,12 +81,6 @@ def test_the_extent_follows_the_lines_perspective() -> None:
     assert np.degrees(np.arctan2(along[1], along[0])) == pytest.approx(20, abs=0.01)
     assert np.linalg.norm(along) == pytest.approx(200 + 100 + 100, abs=0.01)  # 100 each side
     assert np.linalg.norm(out[3] - out[0]) == pytest.approx(40, abs=0.01)
-
-
-def png(image: RGB) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def readable(pool: ModelPool, image: RGB) -> list[str]:

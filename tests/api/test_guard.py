@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from tests.conftest import encode
 
 from argus.api.app import create_app
 from argus.config import AuthSettings, ImagingSettings, ServerSettings, Settings
+from support.images import encode
 
 CHUNK = b"x" * 65536
 

@@ -4,11 +4,9 @@ job, read per-item outcomes, receive the webhook, cancel, download outputs, tena
 from __future__ import annotations
 
 import functools
-import io
 import json
 import queue
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,7 +16,6 @@ import numpy.typing as npt
 import pytest
 from anyio.from_thread import BlockingPortal
 from fastapi.testclient import TestClient
-from PIL import Image
 
 from argus.api.app import create_app
 from argus.config import AuthSettings, BlobSettings, ImagingSettings, Settings
@@ -26,15 +23,11 @@ from argus.jobs import ItemContext, JobInput, JobKind, JobService
 from argus.store import jobs as job_store
 from argus.store import keys as key_store
 from argus.store.files import LocalBlobStore
+from support.images import jpeg
+from support.waiting import wait_until
 
 RGB = npt.NDArray[np.uint8]
 TEXT = b"Shopping list:\n- eggs\n- coffee\n"
-
-
-def jpeg(image: RGB) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
 
 
 class WebhookReceiver:
@@ -105,15 +98,13 @@ def test_webhooks_to_internal_addresses_are_refused_and_nothing_is_stored(
 def wait_until_finished(
     client: TestClient, job_id: str, headers: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
+    def ended() -> dict[str, Any] | None:
         resp = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
         assert resp.status_code == 200, resp.text
         body: dict[str, Any] = resp.json()
-        if body["status"] not in ("pending", "running"):
-            return body
-        assert time.monotonic() < deadline, f"job still {body['status']} after 60 s"
-        time.sleep(0.05)
+        return body if body["status"] not in ("pending", "running") else None
+
+    return wait_until(ended, f"job {job_id} to end")
 
 
 def _portal(client: TestClient) -> BlockingPortal:
@@ -367,8 +358,9 @@ def test_periodic_clean_up_removes_finished_jobs_after_the_ttl(
         job_id = resp.json()["job_id"]
         blobs = client.app.state.blobs  # type: ignore[attr-defined]
         assert isinstance(blobs, LocalBlobStore)
-        deadline = time.monotonic() + 30
-        while client.get(f"/api/v1/jobs/{job_id}").status_code != 404:
-            assert time.monotonic() < deadline, "the finished job was never cleaned up"
-            time.sleep(0.05)
+        wait_until(
+            lambda: client.get(f"/api/v1/jobs/{job_id}").status_code == 404,
+            "the finished job to be cleaned up",
+            timeout_s=30,
+        )
         assert not (blobs.root / job_id).exists()

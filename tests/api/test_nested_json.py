@@ -8,11 +8,11 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import encode
 
 from argus.api import jsonform
 from argus.api.app import create_app
 from argus.config import Settings
+from support.images import encode
 
 DEEP = "[" * 100_000 + "]" * 100_000
 

@@ -114,12 +114,6 @@ def side_by_side(left: RGB, right: RGB, height: int = 512) -> RGB:
     return np.asarray(out)
 
 
-def encode(image: RGB, fmt: str = "JPEG", **params: object) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format=fmt, **params)
-    return buf.getvalue()
-
-
 def with_gps(image: RGB, lat: float, lon: float) -> bytes:
     """A JPEG of ``image`` with an EXIF GPS position (and a camera make and model)."""
 

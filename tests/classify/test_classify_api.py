@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from classify_support import encode
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -22,6 +21,7 @@ from argus.api.app import create_app
 from argus.config import ClassifySettings, DatabaseSettings, Settings
 from argus.store import classify_log, request_log
 from argus.store.db import Database
+from support.images import encode
 
 RGB = Any
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from classify_support import encode, with_gps
+from classify_support import with_gps
 from typer.testing import CliRunner
 
 from argus.cli.main import app
+from support.images import encode
 
 runner = CliRunner()
 RGB = Any

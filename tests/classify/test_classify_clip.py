@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from classify_support import encode
 from clip_support import BLUE, RED, clip_repo, solid
 from fastapi.testclient import TestClient
 
@@ -20,6 +19,7 @@ from argus.api.app import create_app
 from argus.config import ClassifySettings, Settings
 from argus.models import hub
 from fakehub import pull_settings, running_hub
+from support.images import encode
 
 
 @pytest.fixture

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from classify_support import encode, id_card, phone_screenshot, side_by_side, with_gps
+from classify_support import id_card, phone_screenshot, side_by_side, with_gps
 from fastapi.testclient import TestClient
 
 from argus.api.app import create_app
 from argus.config import Settings
+from support.images import encode
 
 RGB = Any
 

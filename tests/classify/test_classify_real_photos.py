@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-from classify_support import encode
 from fastapi.testclient import TestClient
 
 from argus.api.app import create_app
 from argus.config import Settings
+from support.images import encode
 
 RGB = npt.NDArray[np.uint8]
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from classify_support import encode
 from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
@@ -23,6 +22,7 @@ from argus.auth.passwords import hash_password
 from argus.config import AuthSettings, ClassifySettings, DatabaseSettings, Settings
 from argus.store.db import Database
 from argus.store.tables import CacheEntry, ClassifyRequest, UsageCounter
+from support.images import encode
 
 RGB = Any
 PASSWORD = "seed zero admin"

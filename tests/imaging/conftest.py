@@ -3,16 +3,15 @@ or attach EXIF tags (IFD0, the Exif IFD 0x8769 and the GPS IFD 0x8825)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
 import pytest
 from PIL import Image
 
 from argus.config import ImagingSettings
 from argus.imaging import register_heif
+from support.images import encode
 
 Save = Callable[..., bytes]
 
@@ -23,13 +22,10 @@ def limits() -> ImagingSettings:
 
 
 def _save(pixels: Any, fmt: str = "JPEG", **params: Any) -> bytes:
-    image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(np.asarray(pixels))
     if fmt.upper() in ("HEIF", "HEIC"):
         register_heif()
         fmt = "HEIF"
-    buf = io.BytesIO()
-    image.save(buf, format=fmt, **params)
-    return buf.getvalue()
+    return encode(pixels, fmt, **params)
 
 
 @pytest.fixture

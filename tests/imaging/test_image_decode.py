@@ -14,6 +14,7 @@ from PIL import Image, ImageFile, features
 from argus.config import ImagingSettings
 from argus.errors import InvalidImage, PayloadTooLarge, UnsupportedMediaType
 from argus.imaging import decode
+from support.images import jpeg, png
 
 ORIENTATION = 0x0112
 
@@ -302,9 +303,7 @@ def test_jpeg_header_bomb_is_refused(save, chelsea, limits) -> None:
 
 
 def truncated_jpeg(image: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="JPEG", quality=90)
-    data = buf.getvalue()
+    data = jpeg(image)
     return data[: len(data) * 2 // 3]
 
 
@@ -314,7 +313,7 @@ def truncated_jpeg(image: np.ndarray) -> bytes:
         (lambda a: b"", InvalidImage, 400, "The file is empty (0 bytes)"),
         (truncated_jpeg, InvalidImage, 400, "The JPEG file is truncated or corrupt"),
         (
-            lambda a: _png(a)[: len(_png(a)) // 2],
+            lambda a: png(a)[: len(png(a)) // 2],
             InvalidImage,
             400,
             "The PNG file is truncated or corrupt",
@@ -354,12 +353,6 @@ def test_bad_input(chelsea, limits, make, error, status, message) -> None:
         decode(make(chelsea), limits)
     assert caught.value.status == status
     assert message in caught.value.message
-
-
-def _png(image: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_truncated_jpeg_is_refused_even_when_pillow_is_told_to_accept_it(

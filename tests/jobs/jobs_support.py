@@ -6,21 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import os
 import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
-import numpy as np
-import numpy.typing as npt
-from PIL import Image
 
 from argus.config import Settings
 from argus.jobs.registry import Registry, builtin_kinds
@@ -30,15 +25,10 @@ from argus.store import jobs as job_store
 from argus.store.db import Database
 from argus.store.files import LocalBlobStore
 from argus.store.tables import Job
+from support.waiting import wait_until
 
 ARGUS = str(Path(sys.executable).with_name("argus"))
 UNFINISHED = ("pending", "running")
-
-
-def jpeg(image: npt.NDArray[np.uint8]) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
 
 
 def free_port() -> int:
@@ -46,19 +36,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def wait_for(
-    what: str, check: Callable[[], Any], *, timeout_s: float = 60.0, every_s: float = 0.1
-) -> Any:
-    """Call ``check`` until it returns something truthy; fail naming ``what`` after the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what}: not within {timeout_s:.0f} s"
-        time.sleep(every_s)
 
 
 def argus_env(data_dir: Path, **extra: str) -> dict[str, str]:
@@ -177,7 +154,7 @@ class RedisServer:
             except OSError:
                 return False
 
-        wait_for("redis-server answering", answers, timeout_s=20)
+        wait_until(answers, "redis-server answering", timeout_s=20)
 
     def kill(self) -> None:
         """SIGKILL: the broker crashes, its queue is gone."""
@@ -208,7 +185,7 @@ def start_server(data_dir: Path, port: int, log_path: Path, **env: str) -> Proce
             return False
 
     try:
-        wait_for("argus serve answering /health", healthy, timeout_s=60)
+        wait_until(healthy, "argus serve answering /health", timeout_s=60)
     except BaseException:
         server.stop()
         raise

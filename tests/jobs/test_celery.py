@@ -15,10 +15,12 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 from fastapi.testclient import TestClient
-from jobs_support import Process, RedisServer, argus_env, jpeg, read_job, wait_for
+from jobs_support import Process, RedisServer, argus_env, read_job
 
 from argus.api.app import create_app
 from argus.config import JobSettings, Settings
+from support.images import jpeg
+from support.waiting import wait_until
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_real_celery_worker_runs_the_job(
                 body: dict[str, Any] = client.get(f"/api/v1/jobs/{job_id}").json()
                 return None if body["status"] in ("pending", "running") else body
 
-            body = wait_for("the worker to finish the job", finished, timeout_s=60)
+            body = wait_until(finished, "the worker to finish the job", timeout_s=60)
         finally:
             worker.stop()
 
@@ -115,7 +117,7 @@ def test_a_warm_worker_shutdown_hands_the_job_to_the_next_worker(
 
         first = Process(["worker", "--concurrency", "1"], env, tmp_path / "worker-1.log")
         try:
-            wait_for("the first item", lambda: progress() >= 1, timeout_s=60, every_s=0.05)
+            wait_until(lambda: progress() >= 1, "the first item", timeout_s=60, every_s=0.05)
             first.proc.terminate()  # SIGTERM: Celery's warm shutdown
             first.proc.wait(timeout=30)
         finally:
@@ -132,7 +134,7 @@ def test_a_warm_worker_shutdown_hands_the_job_to_the_next_worker(
 
         second = Process(["worker", "--concurrency", "1"], env, tmp_path / "worker-2.log")
         try:
-            body = wait_for("the second worker to finish the job", completed, timeout_s=60)
+            body = wait_until(completed, "the second worker to finish the job", timeout_s=60)
         finally:
             second.stop()
 

@@ -10,7 +10,10 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
-from jobs_support import free_port, jpeg, read_job, start_server, wait_for
+from jobs_support import free_port, read_job, start_server
+
+from support.images import jpeg
+from support.waiting import wait_until
 
 ITEMS = 4  # dlib-cnn-face takes ~2 s per 512 px photo here: the job lasts ~8 s
 LEASES = {"ARGUS_JOBS__LEASE_S": "6", "ARGUS_JOBS__SWEEP_INTERVAL_S": "1"}
@@ -40,7 +43,7 @@ def test_job_interrupted_by_sigkill_resumes_without_redoing_items(
         def one_item_done() -> bool:
             return bool(httpx.get(status_url, timeout=5).json()["progress"]["done"] >= 1)
 
-        wait_for("the first item to complete", one_item_done, timeout_s=60, every_s=0.05)
+        wait_until(one_item_done, "the first item to complete", timeout_s=60, every_s=0.05)
         server.kill()
     finally:
         server.stop()
@@ -58,7 +61,7 @@ def test_job_interrupted_by_sigkill_resumes_without_redoing_items(
             body: dict[str, object] = httpx.get(status_url, timeout=5).json()
             return None if body["status"] in ("pending", "running") else body
 
-        body = wait_for("the resumed job to finish", finished, timeout_s=120)
+        body = wait_until(finished, "the resumed job to finish", timeout_s=120)
     finally:
         server.stop()
 

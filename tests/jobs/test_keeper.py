@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-from jobs_support import job_context, wait_for
+from jobs_support import job_context
 
 from argus.config import Settings
 from argus.jobs.keeper import LeaseKeeper
 from argus.store import jobs as job_store
+from support.waiting import wait_until
 
 
 def test_the_keeper_renews_while_the_parent_is_stuck_and_stops_when_told(
@@ -44,6 +45,6 @@ def test_the_keeper_exits_when_its_parent_s_pipe_closes(settings: Settings) -> N
     proc = keeper._proc
     assert proc is not None and proc.stdin is not None
     proc.stdin.close()  # what the kernel does when the parent is killed
-    wait_for("the keeper to exit", lambda: proc.poll() is not None, timeout_s=30)
+    wait_until(lambda: proc.poll() is not None, "the keeper to exit", timeout_s=30)
     assert proc.returncode == 0
     keeper.close()

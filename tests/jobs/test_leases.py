@@ -23,21 +23,14 @@ import httpx
 import numpy as np
 import numpy.typing as npt
 import pytest
-from jobs_support import (
-    Process,
-    RedisServer,
-    argus_env,
-    can_unshare,
-    free_port,
-    jpeg,
-    start_server,
-    wait_for,
-)
+from jobs_support import Process, RedisServer, argus_env, can_unshare, free_port, start_server
 from sqlalchemy import delete
 
 from argus.store import jobs as job_store
 from argus.store.db import Database
 from argus.store.tables import Job, JobItem
+from support.images import jpeg
+from support.waiting import wait_until
 
 CNN = json.dumps({"model": "dlib-cnn-face"})  # ~2 s per photo here: long enough to kill mid-job
 UNFINISHED = ("pending", "running")
@@ -122,7 +115,7 @@ class Cluster:
             assert worker.alive(), f"argus worker {hostname} exited:\n{worker.output()}"
             return " ready." in worker.output()
 
-        wait_for(f"worker {hostname} consuming", ready, timeout_s=90)
+        wait_until(ready, f"worker {hostname} consuming", timeout_s=90)
         return worker
 
     def submit(self, photos: list[bytes], options: str = CNN) -> str:
@@ -157,7 +150,7 @@ class Cluster:
             return all(self.status(j)["status"] not in UNFINISHED for j in job_ids)
 
         try:
-            wait_for("the jobs to finish", done, timeout_s=timeout_s, every_s=0.2)
+            wait_until(done, "the jobs to finish", timeout_s=timeout_s, every_s=0.2)
         except AssertionError:
             logs = "\n\n".join(f"{p.log_path.name}:\n{p.output()}" for p in self.processes)
             raise AssertionError(f"jobs unfinished: {job_ids}\n{logs}") from None
@@ -200,8 +193,8 @@ def test_a_killed_worker_s_job_is_finished_by_the_other_worker(
 ) -> None:
     workers = {"alpha": cluster.worker("alpha"), "beta": cluster.worker("beta")}
     job_id = cluster.submit([jpeg(astronaut)] * 4)
-    wait_for(
-        "the first item", lambda: cluster.status(job_id)["progress"]["done"] >= 1, timeout_s=120
+    wait_until(
+        lambda: cluster.status(job_id)["progress"]["done"] >= 1, "the first item", timeout_s=120
     )
     before = cluster.job(job_id)
     holder = (before.worker or "").split("@")[1].split(":")[0]
@@ -229,9 +222,9 @@ def test_with_both_workers_killed_a_new_worker_under_a_new_name_finishes_the_orp
 ) -> None:
     workers = [cluster.worker("alpha"), cluster.worker("beta")]
     job_ids = [cluster.submit([jpeg(astronaut)] * 3) for _ in range(2)]
-    wait_for(
-        "both jobs running",
+    wait_until(
         lambda: all(cluster.status(j)["status"] == "running" for j in job_ids),
+        "both jobs running",
         timeout_s=120,
     )
     for worker in workers:
@@ -252,8 +245,8 @@ def test_a_worker_under_a_live_worker_s_name_leaves_its_job_alone(
 ) -> None:
     cluster.worker("alpha", "alpha-1")
     job_id = cluster.submit([jpeg(astronaut)] * 4)
-    wait_for(
-        "the first item", lambda: cluster.status(job_id)["progress"]["done"] >= 1, timeout_s=120
+    wait_until(
+        lambda: cluster.status(job_id)["progress"]["done"] >= 1, "the first item", timeout_s=120
     )
     # The same host name and the same pid (1): the very same worker name.
     twin = cluster.worker("alpha", "alpha-2")
@@ -272,7 +265,7 @@ def test_jobs_queued_when_redis_dies_run_once_it_is_back_with_nothing_restarted(
     server = cluster.processes[0]
     worker = cluster.worker("alpha")
     busy = cluster.submit([jpeg(astronaut)] * 3)  # keeps the one worker thread busy
-    wait_for("the worker busy", lambda: cluster.status(busy)["status"] == "running")
+    wait_until(lambda: cluster.status(busy)["status"] == "running", "the worker busy")
     queued = [cluster.submit([jpeg(coffee)], options="{}") for _ in range(2)]
     assert all(cluster.status(j)["status"] == "pending" for j in queued)
 
@@ -282,7 +275,7 @@ def test_jobs_queued_when_redis_dies_run_once_it_is_back_with_nothing_restarted(
         resp = httpx.get(f"{cluster.base}/health", timeout=10)
         return resp.json() if resp.status_code == 503 else None
 
-    assert "broker" in wait_for("/health to name the broker", unhealthy, timeout_s=30)["failing"]
+    assert "broker" in wait_until(unhealthy, "/health to name the broker", timeout_s=30)["failing"]
     refused = httpx.post(
         f"{cluster.base}/api/v1/jobs",
         data={"kind": "detect"},
@@ -302,8 +295,8 @@ def test_jobs_queued_when_redis_dies_run_once_it_is_back_with_nothing_restarted(
         assert job.status == "completed" and len(job.items) == 1
         assert job.items[0].output["detections"] == [], "no face on the coffee cup"
     assert server.alive() and worker.alive(), "nothing was restarted"
-    wait_for(
-        "/health ok again",
+    wait_until(
         lambda: httpx.get(f"{cluster.base}/health", timeout=10).status_code == 200,
+        "/health ok again",
         timeout_s=30,
     )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from jobs_support import dead_pid, job_context, jpeg
+from jobs_support import dead_pid, job_context
 
 from argus.config import JobSettings, Settings
 from argus.jobs.local import LocalExecutor
@@ -25,6 +25,7 @@ from argus.jobs.runner import JobContext, run_job
 from argus.jobs.sweep import recover, sweep
 from argus.store import jobs as job_store
 from argus.store.tables import Job, utcnow
+from support.images import jpeg
 
 RGB = npt.NDArray[np.uint8]
 HOST = socket.gethostname()

@@ -4,7 +4,6 @@ works. A loopback fake hub serves a tiny classifier; nothing is mocked on Argus'
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from fakehub import (
     pull_settings,
     running_hub,
 )
+from support.waiting import wait_until
 
 REPO = "argus-test/tiny-rgb"
 SPEC = classifier_spec(REPO, "tiny-rgb")
@@ -50,13 +50,11 @@ def pool_with_pulls(settings: Settings) -> ModelPool:
 
 
 def finished(pulls: BackgroundPulls, name: str, timeout_s: float = 60.0) -> PullState:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def ended() -> PullState | None:
         state = pulls.get(name)
-        if state is not None and state.status != "running":
-            return state
-        time.sleep(0.05)
-    raise AssertionError(f"the pull of {name} did not end in {timeout_s} s")
+        return state if state is not None and state.status != "running" else None
+
+    return wait_until(ended, f"the pull of {name} to end", timeout_s=timeout_s)
 
 
 def test_first_use_pulls_in_the_background_then_the_model_answers(

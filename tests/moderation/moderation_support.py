@@ -32,12 +32,6 @@ def solid(color: Sequence[int], h: int = 48, w: int = 64) -> RGB:
     return image
 
 
-def png(image: RGB) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG")
-    return buf.getvalue()
-
-
 def gif(frames: Sequence[RGB], size: tuple[int, int] | None = None) -> bytes:
     """An animated GIF of the frames (resized to ``size`` (w, h) when given), 100 ms each."""
     pictures = [Image.fromarray(f) for f in frames]

@@ -3,7 +3,6 @@ output is the answer the route gives synchronously; the kind is usable on /api/v
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,19 +10,18 @@ from fastapi.testclient import TestClient
 from moderation_support import BLUE, GREEN, RED, TINY, client_for, pull_tiny, solid, upload, video
 
 from argus.config import ModerationSettings, Settings
+from support.waiting import wait_until
 
 COLOURS = [solid(c) for c in [RED] * 10 + [GREEN] * 10 + [BLUE] * 10]  # 3 s at 10 fps
 QUERY = f"model_names={TINY}&labels=green&labels=blue&score=0.5"
 
 
 def wait(client: TestClient, url: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
+    def ended() -> dict[str, Any] | None:
         body: dict[str, Any] = client.get(url).json()
-        if body["status"] not in ("pending", "running"):
-            return body
-        assert time.monotonic() < deadline, body
-        time.sleep(0.05)
+        return body if body["status"] not in ("pending", "running") else None
+
+    return wait_until(ended, f"{url} to end")
 
 
 def test_a_long_video_becomes_a_job_with_the_same_answer(tmp_path: Path) -> None:

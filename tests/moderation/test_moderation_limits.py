@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from moderation_support import RED, RGB, client_for, png, solid, upload, video
+from moderation_support import RED, RGB, client_for, solid, upload, video
 
 from argus.auth.passwords import hash_password
 from argus.config import AuthSettings, ModerationSettings, Settings, VideoSettings
+from support.images import png
 
 NOT_AN_IMAGE = {"detail": "The uploaded file is not a valid image."}
 SEED_401 = {"detail": "Invalid or missing API Key!"}

@@ -19,7 +19,6 @@ from moderation_support import (
     SEED_MODEL,
     TINY,
     client_for,
-    png,
     pull_tiny,
     solid,
     tiny_scores,
@@ -27,6 +26,7 @@ from moderation_support import (
 )
 
 from argus.config import ModerationSettings, Settings
+from support.images import png
 
 PINKISH = (150, 120, 120)  # red wins at about 0.56: between the two thresholds tried below
 

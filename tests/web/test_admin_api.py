@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from argus.api.app import create_app
 from argus.auth.passwords import hash_password
 from argus.config import Settings
 from fakehub import pull_settings, running_hub, tiny_classifier
+from support.waiting import wait_until
 
 PASSWORD = "admin-api-test"
 DIST = Path(__file__).resolve().parents[2] / "src" / "argus" / "web" / "dist" / "admin.js"
@@ -45,15 +45,6 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield c
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout_s: float = 30) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return value
-
-
 def test_overview_counts_capability_requests_and_needs_the_admin(
     client: TestClient, encode_image: Callable[..., bytes], astronaut: Any
 ) -> None:
@@ -75,7 +66,7 @@ def test_overview_counts_capability_requests_and_needs_the_admin(
             data={"tasks_json": tasks},
         )
         assert answer.status_code == 200
-    body = wait_for(
+    body = wait_until(
         lambda: (
             (o := client.get("/api/v1/admin/overview", headers=admin).json())["requests"]["total"]
             == 2
@@ -137,7 +128,7 @@ def test_pull_runs_in_the_background_and_reports_progress(
             assert started.status_code == 202, started.text
             assert started.json()["status"] in ("running", "completed")
             url = "/api/v1/admin/models/arcface-w600k-r50/pull"
-            done = wait_for(
+            done = wait_until(
                 lambda: (p := c.get(url, headers=admin).json())["status"] != "running" and p,
                 "the pull to end",
             )

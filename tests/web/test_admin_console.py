@@ -9,7 +9,6 @@ the module skips, except under CI (env CI set) where that is a failure.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from browser_support import CHROMIUM, argus_server, require_browser
 
 from argus.auth.passwords import hash_password
 from argus.config import Settings
+from support.waiting import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 DIST = Path(__file__).resolve().parents[2] / "src" / "argus" / "web" / "dist" / "admin.js"
@@ -93,14 +93,6 @@ def log_in(page: Page, password: str = PASSWORD) -> None:
     page.click("#login-submit")
     if password == PASSWORD:
         expect(page.locator("#nav")).to_be_visible()
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def overview(server: str, token: str) -> dict[str, Any]:

@@ -31,9 +31,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from argus.api.admission import Admission
 from argus.api.auth import AUTH_CHECKS
 from argus.config import Settings
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, PayloadTooLarge, RequestTimeout
 
-_MIB = 1024 * 1024
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Video upload routes: their files may be as large as ``video.max_video_mb``.
 VIDEO_ROUTES = frozenset({"/api/video-classification", "/api/v1/anonymize/video"})
@@ -95,20 +95,15 @@ def body_limit(route: APIRoute, settings: Settings) -> int:
     one)."""
     server = settings.server
     if route.path == "/api/v1/process-task/":
-        return int(settings.anonymize.max_request_mb * _MIB)
+        return mb_to_bytes(settings.anonymize.max_request_mb)
     files = _file_params(route)
     small = int(server.body_limit_kb * 1024)
     if not files:
         if route.path in JSON_IMAGE_ROUTES:
-            return small + int(settings.imaging.max_image_mb * _MIB * 4 / 3)
+            return small + mb_to_bytes(settings.imaging.max_image_mb * 4 / 3)
         return small
-    per_file = int(
-        (
-            settings.video.max_video_mb
-            if route.path in VIDEO_ROUTES
-            else settings.imaging.max_image_mb
-        )
-        * _MIB
+    per_file = mb_to_bytes(
+        settings.video.max_video_mb if route.path in VIDEO_ROUTES else settings.imaging.max_image_mb
     )
     count = sum(_list_files(route.path, settings) if many else 1 for many in files)
     return count * per_file + int(server.form_overhead_kb * 1024)
@@ -196,7 +191,7 @@ class _BodyGuard:
         assert self.policy is not None
         limit = self.policy.limit
         return PayloadTooLarge(
-            f"The request body is over this route's limit of {limit / _MIB:.1f} MiB",
+            f"The request body is over this route's limit of {bytes_to_mb(limit):.1f} MiB",
             limit=limit,
         )
 

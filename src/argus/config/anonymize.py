@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from argus.config.units import mb_to_bytes
+
 
 def _seed_002_env(data: Any) -> Any:
     """Seed 002's environment names fill the fields not set the Argus way (environment only)."""
@@ -136,7 +138,7 @@ class AnonymizeSettings(BaseModel):
     )
     max_files: int = Field(50, description="Most files in one process-task request (413 above).")
     max_file_bytes: int = Field(
-        20 * 1024 * 1024, description="Largest file of a process-task request, in bytes (413)."
+        mb_to_bytes(20), description="Largest file of a process-task request, in bytes (413)."
     )
     allowed_mime_types: list[str] = Field(
         default_factory=lambda: ["image/jpeg", "image/png", "image/webp"],

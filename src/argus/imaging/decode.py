@@ -27,6 +27,7 @@ import numpy.typing as npt
 from PIL import Image, ImageFile
 
 from argus.config import ImagingSettings
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
 from argus.imaging.exif import ExifInfo, parse_orientation, read_exif
 from argus.imaging.formats import (
@@ -52,7 +53,6 @@ _TRANSPOSE: dict[int, Image.Transpose] = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_MIB = 1024 * 1024
 _BOMB_PIXELS_RE = re.compile(r"\((\d+) pixels\)")
 
 
@@ -323,10 +323,11 @@ def _open(data: bytes, limits: ImagingSettings) -> tuple[ImageFile.ImageFile, Im
     """Check bytes, format and header size; open lazily (no pixel decoded yet)."""
     if not data:
         raise InvalidImage("The file is empty (0 bytes)")
-    max_bytes = int(limits.max_image_mb * _MIB)
+    max_bytes = mb_to_bytes(limits.max_image_mb)
     if len(data) > max_bytes:
         raise PayloadTooLarge(
-            f"The file is {len(data) / _MIB:.1f} MB; the limit is {limits.max_image_mb:.1f} MB",
+            f"The file is {bytes_to_mb(len(data)):.1f} MB; "
+            f"the limit is {limits.max_image_mb:.1f} MB",
             bytes=len(data),
             limit=max_bytes,
         )

@@ -31,11 +31,11 @@ import numpy as np
 import numpy.typing as npt
 
 from argus.config import VideoSettings
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge
 from argus.imaging.formats import describe
 
 RGB = npt.NDArray[np.uint8]
-_MIB = 1024 * 1024
 #: Audio codecs an MP4 file holds as they are (copied, not re-encoded).
 MP4_AUDIO = frozenset({"aac", "mp3", "opus", "flac", "alac", "ac3", "eac3"})
 _VIDEO_WORDS = ("MP4/MOV video", "AVI video", "Matroska/WebM video")
@@ -103,11 +103,12 @@ class Transcoder:
         size = source.stat().st_size
         if size == 0:
             raise InvalidVideo("The file is empty (0 bytes)")
-        if size > limits.max_video_mb * _MIB:
+        if size > mb_to_bytes(limits.max_video_mb):
             raise PayloadTooLarge(
-                f"The video is {size / _MIB:.1f} MB; the limit is {limits.max_video_mb:.1f} MB",
+                f"The video is {bytes_to_mb(size):.1f} MB; "
+                f"the limit is {limits.max_video_mb:.1f} MB",
                 bytes=size,
-                limit=int(limits.max_video_mb * _MIB),
+                limit=mb_to_bytes(limits.max_video_mb),
             )
         self.limits = limits
         self._in = _open(source)

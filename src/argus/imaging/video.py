@@ -26,11 +26,11 @@ import numpy as np
 import numpy.typing as npt
 
 from argus.config import VideoSettings
+from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge, UnsupportedMediaType
 from argus.imaging.formats import GIF, describe, sniff
 
 RGBArray = npt.NDArray[np.uint8]
-_MIB = 1024 * 1024
 _MAX_SANE_FPS = 1000.0
 _MAX_SANE_FRAMES = 2**31
 
@@ -110,10 +110,10 @@ def iter_video_frames(
         raise ValueError(f"max_side must be at least 1, got {max_side}")
     file = Path(path)
     size = _check_content(file)
-    max_bytes = int(limits.max_video_mb * _MIB)
+    max_bytes = mb_to_bytes(limits.max_video_mb)
     if size > max_bytes:
         raise PayloadTooLarge(
-            f"The video is {size / _MIB:.1f} MB; the limit is {limits.max_video_mb:.1f} MB",
+            f"The video is {bytes_to_mb(size):.1f} MB; the limit is {limits.max_video_mb:.1f} MB",
             bytes=size,
             limit=max_bytes,
         )

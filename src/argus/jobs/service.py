@@ -18,9 +18,11 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from argus.config import Settings
+from argus.config.units import bytes_to_mb
 from argus.errors import ArgusError, JobFinished, NotFound, PayloadTooLarge
 from argus.jobs import webhook
 from argus.jobs.broker import BrokerCheck
@@ -174,7 +176,7 @@ class JobService:
                 if max_bytes is not None and len(data) > max_bytes:
                     raise PayloadTooLarge(
                         f"{safe_name(upload.filename)}: more than {max_bytes} bytes "
-                        f"({max_bytes / 2**20:g} MiB)"
+                        f"({bytes_to_mb(max_bytes):g} MiB)"
                     )
                 key = await self.blobs.put(job_id, "input", upload.filename, data)
                 items.append(job_store.ItemInput(name=safe_name(upload.filename), path=key))
@@ -223,10 +225,11 @@ class JobService:
         await refresh_queue_depth(self.ctx)
         return job
 
-    async def cleanup(self) -> list[str]:
-        """Remove expired jobs now (rows and files); their ids."""
+    async def cleanup(self, now: datetime | None = None) -> list[str]:
+        """Remove the jobs expired at ``now`` (default: the current time), rows and files;
+        their ids."""
         return await cleanup_expired(
-            self.ctx.db, self.blobs, ttl_s=self.settings.blobs.ttl_h * 3600.0
+            self.ctx.db, self.blobs, ttl_s=self.settings.blobs.ttl_h * 3600.0, now=now
         )
 
     async def _cleanup_loop(self) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from argus.config import AnalysisSettings
+from argus.config.units import bytes_to_mb
 from argus.errors import InvalidInput, PayloadTooLarge
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -242,7 +243,7 @@ async def _get(
             return str(urljoin(target.url, str(location)))
         if response.status_code >= 400:
             raise FetchFailed(f"HTTP {response.status_code} {response.reason_phrase}")
-        limit_mb = max_bytes / 2**20
+        limit_mb = bytes_to_mb(max_bytes)
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
             raise PayloadTooLarge(f"the image is larger than {limit_mb:g} MiB")

@@ -12,17 +12,16 @@ every provider's reason. The model runs in a worker thread; the LLM call is awai
 from __future__ import annotations
 
 import asyncio
-import io
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image
 
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.llm.base import LlmFailed, RetryPolicy
+from argus.llm.image import jpeg_for_llm
 from argus.llm.providers import make_provider
 from argus.models.pool import ModelPool
 
@@ -57,16 +56,6 @@ def captioner_installed(settings: Settings, pool: ModelPool) -> bool:
         return pool.catalog.installed(pool.catalog.get(name))
     except ArgusError:
         return False
-
-
-def jpeg_for_llm(pixels: RGB, max_side: int) -> bytes:
-    """The image as a JPEG whose longer side is at most ``max_side`` pixels."""
-    image = Image.fromarray(np.ascontiguousarray(pixels))
-    if max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
 
 
 async def caption_with_llm(settings: Settings, pixels: RGB, max_length: int) -> Caption:

@@ -23,11 +23,11 @@ import numpy as np
 import numpy.typing as npt
 
 from argus.config import ImagingSettings, VideoSettings
+from argus.config.units import MIB, mb_to_bytes
 from argus.errors import PayloadTooLarge
 from argus.imaging import VideoFrame, iter_frames, iter_video_frames, probe
 
 RGB = npt.NDArray[np.uint8]
-_MIB = 1024 * 1024
 
 
 class Sampled(NamedTuple):
@@ -102,7 +102,7 @@ def spool(source: BinaryIO, folder: Path, max_mb: float) -> Path:
     Raises PayloadTooLarge (413) past ``max_mb``, leaving no file behind. The caller removes
     the file it gets.
     """
-    limit = int(max_mb * _MIB)
+    limit = mb_to_bytes(max_mb)
     folder.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="video-", suffix=".upload", dir=folder)
     path = Path(name)
@@ -110,7 +110,7 @@ def spool(source: BinaryIO, folder: Path, max_mb: float) -> Path:
         with os.fdopen(fd, "wb") as out:
             source.seek(0)
             copied = 0
-            while chunk := source.read(_MIB):
+            while chunk := source.read(MIB):
                 copied += len(chunk)
                 if copied > limit:
                     raise PayloadTooLarge(f"The video is over the limit of {max_mb:g} MB")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
 import re
 import time
@@ -33,13 +32,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PIL import Image
-
 from argus.categories import CategoryAnswer, trustworthy
 from argus.config import Settings
+from argus.config.units import mb_to_bytes
 from argus.errors import ArgusError, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import LlmChain, LlmFailed
+from argus.llm.image import jpeg_for_llm
 from argus.models.pool import ModelPool
 from argus.pipelines.clip_category import classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
@@ -58,7 +57,6 @@ DECODE_MAX_SIDE = 1600
 CLIP_RECHECK_S = 5.0  # how long "are the CLIP towers pulled?" is remembered
 LOCAL_ESCALATE_BELOW = 0.3  # a local answer this unsure passes the turn to the next engine
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-_MIB = 1024 * 1024
 INLINE_HASH_BYTES = 512 * 1024  # larger uploads are hashed in a thread (about 1 ms per 512 KiB)
 
 
@@ -149,7 +147,7 @@ class PhotoClassifier:
 
     @property
     def max_bytes(self) -> int:
-        return int(self.config.max_image_mb * _MIB)
+        return mb_to_bytes(self.config.max_image_mb)
 
     def check_size(self, size: int) -> None:
         """:class:`ImageTooLarge` (400) when ``size`` bytes is over the limit."""
@@ -229,7 +227,11 @@ class PhotoClassifier:
             answer: CategoryAnswer | None
             if engine == "llm":
                 try:
-                    answer = await self.chain.classify(await asyncio.to_thread(self._jpeg, picture))
+                    answer = await self.chain.classify(
+                        await asyncio.to_thread(
+                            jpeg_for_llm, picture.pixels, self.config.llm_max_side
+                        )
+                    )
                 except LlmFailed as exc:
                     notes.append(exc.reason)
                     tokens_in += sum(c.input_tokens for c in exc.calls)
@@ -337,15 +339,6 @@ class PhotoClassifier:
             "country_code": place.country_code,
             "distance_km": round(place.distance_km, 2),
         }
-
-    def _jpeg(self, picture: Picture) -> bytes:
-        image = Image.fromarray(picture.pixels)
-        side = self.config.llm_max_side
-        if max(image.size) > side:
-            image.thumbnail((side, side), Image.Resampling.LANCZOS)
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=90)
-        return buffer.getvalue()
 
 
 def _sha256(data: bytes) -> str:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from argus.config.units import bytes_to_mb
 from argus.errors import InvalidImage
-
-MIB = 1024 * 1024
 
 
 class ImageTooLarge(InvalidImage):
@@ -19,7 +18,7 @@ class ImageTooLarge(InvalidImage):
 
     def __init__(self, *, limit_mb: float, size: int | None = None, reason: str = "") -> None:
         if size is not None:
-            reason = f"{size / MIB:.2f} MB, at most {limit_mb:g} MB"
+            reason = f"{bytes_to_mb(size):.2f} MB, at most {limit_mb:g} MB"
         super().__init__(f"The image is too large: {reason}")
         self.size = size
         self.limit_mb = limit_mb

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from argus.config import RetentionSettings
+from argus.config.units import mb_to_bytes
 from argus.store import cache, request_log
 from argus.store.db import Database
 
@@ -23,7 +24,7 @@ async def prune(db: Database, *, settings: RetentionSettings) -> Pruned:
         db,
         max_age_s=settings.cache_max_age_days * DAY_S or None,
         max_entries=settings.cache_max_entries or None,
-        max_bytes=int(settings.cache_max_mb * 1024 * 1024) or None,
+        max_bytes=mb_to_bytes(settings.cache_max_mb) or None,
     )
     rows = 0
     if settings.request_log_days > 0:

@@ -29,7 +29,9 @@ from argus.api.seeds.analysis import (
     AnalyzeImageRequest,
     AvailableOperations,
 )
+from argus.api.uploads import read_bounded
 from argus.config import Settings
+from argus.config.units import mb_to_bytes
 from argus.errors import ArgusError
 from argus.net.fetch import fetch
 from argus.pipelines.analysis import Analyzer, TaskSpec, operations
@@ -85,7 +87,7 @@ async def analyze_image(
         return refused
     service = analyzer(request)
     url = str(body.image_url)
-    max_bytes = int(settings.imaging.max_image_mb * 2**20)
+    max_bytes = mb_to_bytes(settings.imaging.max_image_mb)
     try:
         fetched = await fetch(url, settings.analysis, max_bytes=max_bytes)
     except ArgusError as exc:
@@ -112,8 +114,8 @@ async def analyze_image_upload(
         return seed003.bad_tasks(exc)
     if (refused := _too_many(tasks, settings)) is not None:
         return refused
-    max_bytes = int(settings.imaging.max_image_mb * 2**20)
-    data = await image_file.read(max_bytes + 1)
+    max_bytes = mb_to_bytes(settings.imaging.max_image_mb)
+    data = await read_bounded(image_file, max_bytes)
     if len(data) > max_bytes:
         return seed003.too_large(settings.imaging.max_image_mb)
     name = f"uploaded:{image_file.filename or 'image'}"

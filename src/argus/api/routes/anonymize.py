@@ -34,6 +34,7 @@ from argus.api.schemas.jobs import JobAccepted, Progress
 from argus.api.seed import seed_route_class
 from argus.api.seeds import anonymize as seed002
 from argus.api.seeds.anonymize import TaskCreated, TaskResult, TaskStatus
+from argus.config.units import mb_to_bytes
 from argus.errors import (
     NotFound,
     PayloadTooLarge,
@@ -59,7 +60,7 @@ class _ProcessTaskRoute(seed_route_class()):  # type: ignore[misc]
         async def handle(request: Request) -> Response:
             limit_mb = request.app.state.settings.anonymize.max_request_mb
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit_mb * 2**20:
+            if length.isdigit() and int(length) > mb_to_bytes(limit_mb):
                 return JSONResponse({"detail": seed002.too_big(limit_mb)}, status_code=413)
             response: Response = await handler(request)
             return response
@@ -94,7 +95,7 @@ async def process_task(
     files: Annotated[list[UploadFile], File(description="Images (JPEG, PNG, WebP).")],
 ) -> TaskCreated:
     conf = settings.anonymize
-    if sum(f.size or 0 for f in files) > conf.max_request_mb * 2**20:  # chunked bodies
+    if sum(f.size or 0 for f in files) > mb_to_bytes(conf.max_request_mb):  # chunked bodies
         raise PayloadTooLarge(seed002.too_big(conf.max_request_mb))
     if len(files) > conf.max_files:
         raise PayloadTooLarge(seed002.too_many_files(conf.max_files))
@@ -178,7 +179,7 @@ async def create_anonymize_job(
     conf = settings.anonymize
     if len(files) > conf.max_files:
         raise PayloadTooLarge(f"{len(files)} files in one job; at most {conf.max_files}")
-    video_bytes = int(settings.video.max_video_mb * 2**20)
+    video_bytes = mb_to_bytes(settings.video.max_video_mb)
     videos = 0
     for f in files:
         head = await f.read(4096)

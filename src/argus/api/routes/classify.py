@@ -33,6 +33,7 @@ from argus.api.seeds.category import (
     ClassificationResponse,
     classification_data,
 )
+from argus.api.uploads import read_bounded
 from argus.errors import ArgusError, InvalidInput
 from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
 from argus.store import classify_log
@@ -132,7 +133,7 @@ async def _read(classifier: PhotoClassifier, upload: UploadFile) -> bytes:
     """The upload's bytes, never more than one past the limit (the spooled file may be huge)."""
     if upload.size is not None:
         classifier.check_size(upload.size)
-    return await upload.read(classifier.max_bytes + 1)
+    return await read_bounded(upload, classifier.max_bytes)
 
 
 @router.post("/classify", response_model=ClassificationResponse, summary="Classify one photo")

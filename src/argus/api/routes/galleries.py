@@ -30,7 +30,9 @@ from argus.api.schemas.faces import (
     SubjectOut,
     VerifyOut,
 )
+from argus.api.uploads import read_bounded
 from argus.config import Settings
+from argus.config.units import mb_to_bytes
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
 from argus.imaging import Picture, decode
 from argus.pipelines.galleries import Enrolment, GalleryService
@@ -64,7 +66,7 @@ Images = Annotated[list[UploadFile], File(description="One or more face images."
 
 async def read_picture(upload: UploadFile, settings: Settings) -> Picture:
     """Read an upload up to the byte limit (one byte more makes decode answer 413), decode it."""
-    data = await upload.read(int(settings.imaging.max_image_mb * 1024 * 1024) + 1)
+    data = await read_bounded(upload, mb_to_bytes(settings.imaging.max_image_mb))
     with span("decode"):
         return await asyncio.to_thread(decode, data, settings.imaging)
 

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from argus.api import jsonform
 from argus.api.deps import AppSettings, Db, Tenant
 from argus.api.schemas.jobs import JobAccepted, JobItemOut, JobList, JobOut, JobSummary, OutputFile
+from argus.config.units import mb_to_bytes
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
 from argus.jobs.service import JobService
 from argus.store import jobs as job_store
@@ -115,7 +116,7 @@ async def create_job(
     max_files = int(getattr(settings.jobs, "max_files", DEFAULT_MAX_FILES))
     if len(files) > max_files:
         raise PayloadTooLarge(f"{len(files)} files in one job; at most {max_files}")
-    max_bytes = int(settings.imaging.max_image_mb * 1024 * 1024)
+    max_bytes = mb_to_bytes(settings.imaging.max_image_mb)
     for upload in files:  # sizes are known once the body is parsed: refuse before storing
         if upload.size is not None and upload.size > max_bytes:
             raise PayloadTooLarge(

@@ -37,7 +37,9 @@ from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
 from argus.api.seed import seed_route_class
 from argus.api.seeds import moderation as seed001
+from argus.api.uploads import read_bounded
 from argus.config import Settings
+from argus.config.units import mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge, Unauthorized
 from argus.imaging import probe
 from argus.jobs.service import JobService
@@ -50,7 +52,6 @@ from argus.pipelines.moderation import Query as ModerationQuery
 
 SEED_UNAUTHORIZED = seed001.UNAUTHORIZED
 MODELS_HEADER = "X-Argus-Models"
-_MIB = 1024 * 1024
 
 
 @auth_check
@@ -161,13 +162,11 @@ def _answer(body: Any, moderator: Moderator) -> JSONResponse:
 
 async def _read(upload: UploadFile, max_mb: float) -> bytes:
     """The upload's bytes; 413 beyond ``max_mb`` without reading past it."""
-    limit = int(max_mb * _MIB)
-    if upload.size is not None and upload.size > limit:
-        raise PayloadTooLarge(f"The file is over the limit of {max_mb:g} MB")
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise PayloadTooLarge(f"The file is over the limit of {max_mb:g} MB")
-    return data
+    return await read_bounded(
+        upload,
+        mb_to_bytes(max_mb),
+        lambda _size: PayloadTooLarge(f"The file is over the limit of {max_mb:g} MB"),
+    )
 
 
 def _check_count(files: list[UploadFile], settings: Settings) -> None:
@@ -339,7 +338,7 @@ async def _submit_job(
         kind=moderation_job.KIND,
         uploads=[file],
         options=options,
-        max_bytes=int(settings.video.max_video_mb * _MIB),
+        max_bytes=mb_to_bytes(settings.video.max_video_mb),
     )
     status_url = str(request.url_for("get_job", job_id=job.id))
     accepted = JobAccepted(job_id=job.id, status=job.status, status_url=status_url)

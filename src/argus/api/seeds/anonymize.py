@@ -17,6 +17,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from argus import __version__
+from argus.config.units import bytes_to_mb
 from argus.store.files import make_key
 from argus.store.tables import Job, JobStatus
 
@@ -48,7 +49,7 @@ def too_many_files(limit: int) -> str:
 
 
 def file_too_big(filename: str | None, limit_bytes: int) -> str:
-    return f"Файл '{filename}' слишком большой. Лимит: {limit_bytes / 2**20}MB."
+    return f"Файл '{filename}' слишком большой. Лимит: {bytes_to_mb(limit_bytes)}MB."
 
 
 def unsupported_type(filename: str | None, allowed: Sequence[str]) -> str:

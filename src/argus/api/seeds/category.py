@@ -16,9 +16,10 @@ from typing import Any
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from argus.config.units import bytes_to_mb
 from argus.errors import ArgusError
 from argus.pipelines.photo_category import Outcome
-from argus.pipelines.photo_errors import MIB, FormatNotAllowed, ImageTooLarge, UnreadableImage
+from argus.pipelines.photo_errors import FormatNotAllowed, ImageTooLarge, UnreadableImage
 
 FAILED = "分类失败："  # seed 000's description of its "other" at 0.5 when no engine answered
 NO_ENGINE = "没有可用的分类引擎"  # ... and the reason when there was no engine to ask
@@ -160,7 +161,7 @@ def message(exc: ArgusError) -> str:
     if isinstance(exc, ImageTooLarge):
         if exc.size is None:
             return TOO_LARGE + exc.reason
-        return f"{TOO_LARGE}{exc.size / MIB:.2f}MB，最大允许{exc.limit_mb:g}MB"
+        return f"{TOO_LARGE}{bytes_to_mb(exc.size):.2f}MB，最大允许{exc.limit_mb:g}MB"
     if isinstance(exc, FormatNotAllowed):
         return f"{NOT_ALLOWED}{exc.format}，支持的格式：{', '.join(exc.allowed)}"
     if isinstance(exc, UnreadableImage):
