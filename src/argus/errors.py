@@ -91,6 +91,19 @@ class ModelNotInstalled(ArgusError):
         self.name = name
 
 
+class WrongModelKind(InvalidInput):
+    """The model exists but cannot do what was asked of it (e.g. a classifier named where a
+    face detector is needed)."""
+
+    code = "wrong_model_kind"
+
+    def __init__(self, name: str, task: str, wanted: str) -> None:
+        super().__init__(
+            f"Model '{name}' ({task}) is not a {wanted}.", model=name, task=task, wanted=wanted
+        )
+        self.name = name
+
+
 class ModelDownloading(ArgusError):
     """The model is being pulled in the background (first use); try again shortly."""
 

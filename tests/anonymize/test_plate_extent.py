@@ -19,6 +19,7 @@ from argus.api.app import create_app
 from argus.config import Settings
 from argus.models.plates import plate_extent
 from argus.models.pool import ModelPool
+from argus.models.tasks import TextReader
 
 RGB = npt.NDArray[np.uint8]
 LINE = np.float32([[100, 100], [300, 100], [300, 140], [100, 140]])  # 200 x 40, level
@@ -93,7 +94,11 @@ def png(image: RGB) -> bytes:
 
 def readable(pool: ModelPool, image: RGB) -> list[str]:
     """Lines PP-OCRv4 reads with at least one letter or digit."""
-    lines = pool.get("ppocr-v4").predict_one(np.ascontiguousarray(image)).data.get("text", [])
+    lines = (
+        pool.get("ppocr-v4", TextReader)
+        .predict_one(np.ascontiguousarray(image))
+        .data.get("text", [])
+    )
     return [str(t) for t in lines if any(c.isalnum() for c in str(t))]
 
 

@@ -22,6 +22,7 @@ from argus.errors import (
 from argus.models import hub as models_hub
 from argus.models.catalog import MANIFEST, Catalog, HubSource
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from fakehub import (
     RGB_LABELS,
     FakeHub,
@@ -279,7 +280,7 @@ def test_catalog_hub_spec_pull_and_missing_model_error(hub: FakeHub, online: Set
     known = (spec,)
     pool = ModelPool(online, Catalog(online.models_dir, known))
     with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb"):
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     with pytest.raises(NotFound):
         models_hub.remove("tiny-rgb", online, known=known)
 
@@ -291,5 +292,5 @@ def test_catalog_hub_spec_pull_and_missing_model_error(hub: FakeHub, online: Set
     assert manifest["repo_id"] == REPO and manifest["revision"] == hub.repos[REPO].sha
 
     pool = ModelPool(online, Catalog(online.models_dir, known))
-    assert pool.get("tiny-rgb").predict([solid(0, 0, 250)])[0][0][0] == "blue"
+    assert pool.get("tiny-rgb", ImageClassifier).predict([solid(0, 0, 250)])[0][0][0] == "blue"
     assert models_hub.verify("tiny-rgb", online, known=known).ok

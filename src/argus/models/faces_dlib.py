@@ -251,6 +251,10 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
         return list(rt.PROVIDERS)
 
     @property
+    def dim(self) -> int:
+        return 128
+
+    @property
     def threshold(self) -> float:
         return self.spec.thresholds.get("distance", DEFAULT_DISTANCE)
 

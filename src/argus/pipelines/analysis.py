@@ -27,6 +27,7 @@ from argus.config import Settings
 from argus.errors import ArgusError, ModelNotInstalled
 from argus.imaging import Picture, decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, In, Model, Out
 from argus.pipelines.collections import CollectionStore
 from argus.pipelines.operations import extra, offline, regions, seed
 from argus.pipelines.operations.base import (
@@ -88,10 +89,11 @@ class AnalysisRun:
 
     # -- models
 
-    async def predict(self, name: str, item: Any) -> Any:
-        """``pool.get(name).predict_one(item)`` in a worker thread, one call per model at once."""
+    async def predict(self, name: str, kind: type[Model[In, Out]], item: In) -> Out:
+        """``pool.get(name, kind).predict_one(item)`` in a worker thread, one call per model at
+        once."""
         async with self.model_lock(name):
-            model = await asyncio.to_thread(self.pool.get, name)
+            model = await asyncio.to_thread(self.pool.get, name, kind)
             return await asyncio.to_thread(model.predict_one, item)
 
     def model_lock(self, name: str) -> asyncio.Lock:
@@ -116,12 +118,12 @@ class AnalysisRun:
         async def find() -> Detections:
             name = self.settings.analysis.face_model
             try:
-                dets: Detections = await self.predict(name, self.picture.pixels)
+                dets: Detections = await self.predict(name, Detector, self.picture.pixels)
             except ModelNotInstalled:
                 if name == FALLBACK_FACE_MODEL:
                     raise
                 log.warning("%s is not installed: faces from %s", name, FALLBACK_FACE_MODEL)
-                dets = await self.predict(FALLBACK_FACE_MODEL, self.picture.pixels)
+                dets = await self.predict(FALLBACK_FACE_MODEL, Detector, self.picture.pixels)
             dets = dets[dets.scores >= self.settings.analysis.face_min_score]
             return dets.sorted_by_score()
 
@@ -136,7 +138,7 @@ class AnalysisRun:
             sure = self.settings.analysis.person_min_score
             for name in self.settings.analysis.person_models:
                 try:
-                    dets: Detections = await self.predict(name, self.picture.pixels)
+                    dets: Detections = await self.predict(name, Detector, self.picture.pixels)
                 except ModelNotInstalled:
                     log.warning("%s is not installed: the person box comes from the face", name)
                     continue

@@ -29,6 +29,7 @@ from argus.config import Settings
 from argus.errors import ModelNotInstalled
 from argus.models.plates import detect_plates
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 from argus.redact import Mode, box_quads, load_cover, redact
 from argus.timing import span
 from argus.vision.boxes import clip, expand
@@ -88,8 +89,7 @@ def face_model(pool: ModelPool, settings: Settings) -> str:
 
 def find_faces(pool: ModelPool, settings: Settings, image: RGB) -> Detections:
     name = face_model(pool, settings)
-    found = pool.get(name).predict_one(image)
-    assert isinstance(found, Detections)
+    found = pool.get(name, Detector).predict_one(image)
     h, w = image.shape[:2]
     grown = clip(expand(found.xyxy, (settings.anonymize.face_expand - 1) / 2), (w, h))
     polygons = [[[float(x), float(y)] for x, y in quad] for quad in box_quads(grown)]

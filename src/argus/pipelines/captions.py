@@ -25,6 +25,7 @@ from argus.errors import ArgusError
 from argus.llm.base import LlmFailed, RetryPolicy
 from argus.llm.providers import make_provider
 from argus.models.pool import ModelPool
+from argus.models.tasks import Captioner
 
 RGB = npt.NDArray[np.uint8]
 
@@ -100,7 +101,7 @@ async def describe(
     if captioner_installed(settings, pool):
 
         def work() -> str:
-            text: str = pool.get(name).predict_one((pixels, max_length))
+            text = pool.get(name, Captioner).predict_one((pixels, max_length))
             return text
 
         if lock is None:

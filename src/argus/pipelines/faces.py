@@ -28,6 +28,7 @@ from argus.config import FaceSettings
 from argus.errors import ArgusError, InvalidInput
 from argus.models.arcface import l2_normalise
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, FaceEmbedder, FaceLandmarker
 from argus.pipelines import face_quality
 from argus.pipelines.face_quality import Quality
 from argus.vision.detections import Detections, Float32Array
@@ -152,10 +153,7 @@ class FacePipeline:
         if "distance" in spec.thresholds or name == DLIB_MODEL:
             distance = spec.thresholds.get("distance", DLIB_DISTANCE)
             return FaceModelInfo(name, DLIB_DIM, dlib_cosine_threshold(distance))
-        model = self.pool.get(name)
-        dim = getattr(model, "dim", None)
-        if not isinstance(dim, int):
-            raise InvalidInput(f"{name} does not say its feature size; is it a face model?")
+        dim = self.pool.get(name, FaceEmbedder).dim  # WrongModelKind (400) if not a face model
         return FaceModelInfo(name, dim, float(spec.thresholds.get("similarity", 0.5)))
 
     def threshold(self, name: str | None = None) -> float:
@@ -169,12 +167,14 @@ class FacePipeline:
     ) -> FaceFeature:
         """The feature of the largest face of ``image``; raises :class:`NoQualifiedFace`."""
         strict = self.cfg.strict if strict is None else strict
-        faces: Detections = self.pool.get(self.cfg.detector).predict([image])[0]
+        faces = self.pool.get(self.cfg.detector, Detector).predict([image])[0]
         if len(faces) == 0:
             raise NoQualifiedFace(SEED_NO_FACE + " (no face detected)")
         face = faces[int(np.argmax(faces.areas))]
         work, work_face, factor, origin = self._maybe_upscale(image, face)
-        work_face = self.pool.get(self.cfg.landmarks).predict([(work, work_face)])[0]
+        work_face = self.pool.get(self.cfg.landmarks, FaceLandmarker).predict([(work, work_face)])[
+            0
+        ]
         assert work_face.landmarks is not None
         quality = face_quality.assess(work, work_face.xyxy[0], work_face.landmarks[0], self.cfg)
         if strict and not quality.passed:
@@ -182,7 +182,7 @@ class FacePipeline:
                 f"{SEED_NO_FACE} (quality check failed: {quality.describe_failures()})", quality
             )
         name = model or self.cfg.model
-        raw = self.pool.get(name).predict([(work, work_face)])[0]
+        raw = self.pool.get(name, FaceEmbedder).predict([(work, work_face)])[0]
         vector = l2_normalise(np.asarray(raw, np.float32).reshape(1, -1))[0]
         landmarks = work_face.landmarks[0] / np.float32(factor) + origin
         x1, y1, x2, y2 = (float(v) for v in face.xyxy[0])

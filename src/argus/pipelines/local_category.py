@@ -37,6 +37,7 @@ from PIL import Image
 
 from argus.imaging import Picture
 from argus.models.pool import ModelPool
+from argus.models.tasks import TextReader
 from argus.pipelines.local_evidence import Evidence, look
 
 RGB = npt.NDArray[np.uint8]
@@ -155,7 +156,7 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
     text_area = 0.0
     clock = False
     if run_ocr:
-        text = pool.get("ppocr-v4").predict([pixels])[0]
+        text = pool.get("ppocr-v4", TextReader).predict([pixels])[0]
         lines = [str(t) for t in text.data.get("text", [])]
         h, w = pixels.shape[:2]
         areas = (text.xyxy[:, 2] - text.xyxy[:, 0]) * (text.xyxy[:, 3] - text.xyxy[:, 1])

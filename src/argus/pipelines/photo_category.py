@@ -38,6 +38,7 @@ from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFa
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
 from argus.models.pool import ModelPool
+from argus.models.tasks import Geocoder
 from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import classify_local
@@ -395,7 +396,7 @@ class PhotoClassifier:
         if gps is None:
             return None
         try:
-            geocoder = await asyncio.to_thread(self.pool.get, "geonames-cities")
+            geocoder = await asyncio.to_thread(self.pool.get, "geonames-cities", Geocoder)
             place = (await asyncio.to_thread(geocoder.predict, [(gps.latitude, gps.longitude)]))[0]
         except ArgusError as exc:
             log.warning("no city for the photo's GPS position: %s", exc.message)
