@@ -50,9 +50,10 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from argus.config import Settings
+from argus.errors import NoQualifiedFace
 from argus.models.pool import ModelPool
 from argus.models.tasks import FaceDetector
-from argus.pipelines.faces import DLIB_MODEL, FacePipeline, NoQualifiedFace
+from argus.pipelines.faces import DLIB_MODEL, FacePipeline
 from argus.pipelines.seed_features import SEED_THRESHOLD, embed, population_mean
 from support.photos import FACE_API_PACKAGE, face_api_demo_photos
 

@@ -21,27 +21,13 @@ import numpy.typing as npt
 from PIL import Image
 
 from argus.config import Settings
-from argus.errors import ArgusError
+from argus.errors import ArgusError, CaptionerMissing, CaptionFailed
 from argus.llm.base import LlmFailed, RetryPolicy
 from argus.llm.providers import make_provider
 from argus.models.pool import ModelPool
 from argus.models.tasks import Captioner
 
 RGB = npt.NDArray[np.uint8]
-
-
-class CaptionerMissing(ArgusError):
-    """No captioning model is installed and no LLM provider is configured."""
-
-    code = "model_not_installed"
-    status = 409
-
-
-class CaptionFailed(ArgusError):
-    """Every configured LLM provider failed to caption."""
-
-    code = "caption_failed"
-    status = 502
 
 
 @dataclass(frozen=True)

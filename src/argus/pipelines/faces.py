@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from argus.config import FaceSettings
-from argus.errors import ArgusError, InvalidInput
+from argus.errors import InvalidInput, NoQualifiedFace
 from argus.models.arcface import l2_normalise
 from argus.models.pool import ModelPool
 from argus.models.tasks import Detector, FaceEmbedder, FaceLandmarker
@@ -51,21 +51,6 @@ def dlib_cosine_threshold(
     """Cosine similarity equivalent to dlib's euclidean ``distance`` between descriptors of
     length ``norm``: ``1 - distance^2 / (2 norm^2)`` (0.6 at 1.40 -> 0.908)."""
     return round(1.0 - distance**2 / (2.0 * norm**2), 3)
-
-
-class NoQualifiedFace(ArgusError):
-    """No face was found, or the largest one failed a quality check (named in the message)."""
-
-    code = "no_qualified_face"
-    status = 422
-
-    def __init__(self, message: str, quality: Quality | None = None) -> None:
-        super().__init__(message, failed=quality.failed if quality else ["face_detected"])
-        self.quality = quality
-
-    @property
-    def failed(self) -> list[str]:
-        return self.quality.failed if self.quality is not None else ["face_detected"]
 
 
 @dataclass(frozen=True)

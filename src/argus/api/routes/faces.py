@@ -36,11 +36,10 @@ from argus.api.routes.galleries import read_picture
 from argus.api.schemas.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.api.seed import seed_route_class
 from argus.config import Settings
-from argus.errors import ArgusError, InvalidInput, UnsupportedMediaType
+from argus.errors import ArgusError, InvalidInput, NoQualifiedFace, UnsupportedMediaType
 from argus.pipelines.faces import (
     FaceFeature,
     FacePipeline,
-    NoQualifiedFace,
     as_feature,
     cosine_similarity,
 )
