@@ -145,8 +145,8 @@ class AnalysisRun:
                 people = dets[np.asarray([label == "person" for label in dets.labels], bool)]
                 strong = people[people.scores >= sure]
                 weak = people[people.scores < sure]
-                full = _concat(full, strong) if len(full) else strong
-                upper = _concat(upper, weak) if len(upper) else weak
+                full = Detections.concat([full, strong])
+                upper = Detections.concat([upper, weak])
             box, how = regions.prominent_person(full, upper, face, self.size)
             log.debug("prominent person from %s: %s", how, box)
             return box
@@ -178,14 +178,6 @@ class AnalysisRun:
             return Region(self.picture.pixels, None)
         x1, y1, x2, y2 = regions.int_box(box, self.size)
         return Region(self.picture.pixels[y1:y2, x1:x2], [x1, y1, x2, y2])
-
-
-def _concat(a: Detections, b: Detections) -> Detections:
-    return Detections.from_arrays(
-        np.concatenate([a.xyxy, b.xyxy]),
-        np.concatenate([a.scores, b.scores]),
-        a.labels + b.labels,
-    )
 
 
 async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) -> OperationResult:

@@ -108,19 +108,7 @@ def find_targets(pool: ModelPool, settings: Settings, image: RGB, targets: Targe
         parts.append(detect_plates(pool, settings.anonymize, image))
     if targets in ("faces", "both"):
         parts.append(find_faces(pool, settings, image))
-    return concat(parts)
-
-
-def concat(parts: list[Detections]) -> Detections:
-    if not parts:
-        return Detections.empty()
-    keys = ("polygon", "source")
-    return Detections.from_arrays(
-        np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
-        np.concatenate([p.scores for p in parts]),
-        [label for p in parts for label in p.labels],
-        data={k: [v for p in parts for v in p.data.get(k, [None] * len(p))] for k in keys},
-    )
+    return Detections.concat(parts)
 
 
 def anonymize(
