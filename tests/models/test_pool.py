@@ -17,12 +17,12 @@ import pytest
 
 from argus import timing
 from argus.config import Settings
-from argus.errors import ModelNotInstalled, UnknownModel
+from argus.errors import ModelNotInstalled, UnknownModel, WrongModelKind
 from argus.models.base import InferenceModel
 from argus.models.catalog import Catalog, HubSource, ModelFile, ModelSpec, PackageSource
 from argus.models.faces_dlib import HogFaceDetector
 from argus.models.pool import ModelPool
-from argus.models.tasks import ImageClassifier, Model
+from argus.models.tasks import Detector, Geocoder, ImageClassifier, Model
 
 LOADS: Counter[str] = Counter()
 _LOADS_LOCK = threading.Lock()
@@ -203,3 +203,31 @@ def test_option_taking_entry_points_count_as_use_and_time_the_model(tmp_path: Pa
         hog.detect([np.zeros((64, 64, 3), np.uint8)], upsample=0)
     assert hog.last_used == 5000.0
     assert "model:dlib-hog-face" in spans.ms
+
+
+def test_a_model_of_another_kind_is_refused_before_it_loads(tmp_path: Path) -> None:
+    """``get(name, kind)`` checks the protocol and the catalog task: the Doubler has
+    ``predict`` (so it would pass a bare protocol check) but is an image classifier."""
+    pool = make_pool(tmp_path, Clock())
+    with pytest.raises(WrongModelKind, match="'a' \\(image-classification\\) is not a Detector"):
+        pool.get("a", Detector)
+    with pytest.raises(WrongModelKind) as err:
+        pool.get("a", Geocoder)  # no locate/nearest_towns: not one structurally either
+    assert err.value.status == 400 and err.value.code == "wrong_model_kind"
+    assert LOADS["a"] == 0 and loaded(pool) == set()
+    assert pool.get("a", ImageClassifier).predict([2]) == [4]
+
+
+def test_a_model_outside_the_catalog_is_kept_once_and_evicted_like_the_others(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, ttl_s=10.0)
+    own = spec("user:own")
+    first = pool.local(own, {}, Doubler)
+    assert pool.local(own, {}, Doubler) is first and LOADS["user:own"] == 1
+    clock.now = 100.0
+    pool.get("a", Doubler)  # evicts what idled past the TTL
+    assert not first.loaded
+    assert pool.local(own, {}, Doubler).predict([1]) == [2]
+    assert LOADS["user:own"] == 2

@@ -23,7 +23,7 @@ from argus.config import Settings
 from argus.errors import ModelDownloading, ModelNotInstalled, WrongModelKind
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
 from argus.models.catalog import Catalog, HubSource, ModelSpec
-from argus.models.tasks import serves
+from argus.models.tasks import implements, serves
 from argus.runtime.memory import release_freed_memory
 
 if TYPE_CHECKING:
@@ -117,12 +117,13 @@ class ModelPool:
                 self._models[spec.name] = m
         return self._ready(m, kind)
 
-    def _ready(self, m: AnyModel, kind: type[M]) -> M:
-        if not isinstance(m, kind) or not serves(m.spec.task, kind):
-            raise WrongModelKind(m.name, m.spec.task, getattr(kind, "__name__", str(kind)))
-        m.load()
-        m.last_used = self._clock()
-        self.evict(keep=m.name)
+    def _ready(self, model: AnyModel, kind: type[M]) -> M:
+        m = model  # narrowed to ``kind`` below; ``model`` stays the pool's view
+        if not serves(model.spec.task, kind) or not implements(m, kind):
+            raise WrongModelKind(model.name, model.spec.task, getattr(kind, "__name__", str(kind)))
+        model.load()
+        model.last_used = self._clock()
+        self.evict(keep=model.name)
         return m
 
     def preload(self) -> None:

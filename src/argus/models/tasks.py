@@ -1,8 +1,8 @@
 """What a model can be asked for: one :class:`~typing.Protocol` per task.
 
 Code that needs a model names the task it needs, ``pool.get("centerface", FaceDetector)``, and
-gets a value of that type; the pool checks at run time that the model is one (``isinstance``:
-its methods, for a protocol; for a task protocol also the model's catalog task, see
+gets a value of that type; the pool checks at run time that the model is one (:func:`implements`:
+its members, for a protocol; for a task protocol also the model's catalog task, see
 :func:`serves`) and raises :class:`~argus.errors.WrongModelKind` otherwise. The protocols
 describe the model classes of :mod:`argus.models`; a concrete class (e.g. ``EfficientNetLite``)
 may be asked for too when a caller needs more than its task.
@@ -10,8 +10,9 @@ may be asked for too when a caller needs more than its task.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeGuard, TypeVar, runtime_checkable
 
 from argus.arrays import RGB, Float32Array
 from argus.models.age_gender import AgeGender
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 In = TypeVar("In", contravariant=True)
 Out = TypeVar("Out")
+K = TypeVar("K")
 
 Scores = list[tuple[str, float]]
 """A classifier's answer for one image: (label, probability), best first."""
@@ -157,6 +159,30 @@ TASKS: dict[type[object], frozenset[Task]] = {
 }
 """The catalog tasks each task protocol accepts (protocols cannot tell outputs apart at run
 time: a classifier and a detector both have ``predict``)."""
+
+
+def protocol_members(kind: type[object]) -> frozenset[str]:
+    """The public names a protocol (and the protocols it extends) asks for."""
+    return frozenset(
+        name
+        for base in kind.__mro__
+        if getattr(base, "_is_protocol", False) and base is not Protocol
+        for name in (*vars(base), *getattr(base, "__annotations__", {}))
+        if not name.startswith("_")
+    )
+
+
+def implements(model: object, kind: type[K]) -> TypeGuard[K]:
+    """``isinstance(model, kind)`` that runs nothing: for a protocol, whether every member is
+    there, looked up statically (Python 3.11's ``isinstance`` reads each property, and e.g.
+    ArcFace's ``dim`` runs the model to find its size)."""
+    if not getattr(kind, "_is_protocol", False):
+        return isinstance(model, kind)
+    missing = object()
+    return all(
+        inspect.getattr_static(model, name, missing) is not missing
+        for name in protocol_members(kind)
+    )
 
 
 def serves(task: str, kind: type[object]) -> bool:
