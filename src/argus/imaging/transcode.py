@@ -28,13 +28,12 @@ from typing import Any, NamedTuple
 
 import av
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import VideoSettings
 from argus.errors import InvalidVideo, PayloadTooLarge
 from argus.imaging.formats import describe
 
-RGB = npt.NDArray[np.uint8]
 _MIB = 1024 * 1024
 #: Audio codecs an MP4 file holds as they are (copied, not re-encoded).
 MP4_AUDIO = frozenset({"aac", "mp3", "opus", "flac", "alac", "ac3", "eac3"})

@@ -19,18 +19,17 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.detector import OnnxDetector
 from argus.runtime.session import Session
 from argus.vision.boxes import nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 if TYPE_CHECKING:
     pass
 
-RGB = npt.NDArray[np.uint8]
 #: Output stride of the heads, in input pixels.
 STRIDE = 4
 NMS_IOU = 0.3

@@ -20,14 +20,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from argus.arrays import RGB
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.coco_labels import COCO_LABELS
 from argus.models.detector import OnnxDetector
 from argus.models.tfjs_preprocess import as_rgb
 from argus.runtime.session import Session
 from argus.vision.boxes import nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 INPUT_SIZE = 416
 STRIDES = (8, 16, 32)

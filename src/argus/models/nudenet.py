@@ -21,12 +21,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from argus.arrays import RGB
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.detector import OnnxDetector
 from argus.runtime.session import Session
 from argus.vision.boxes import clip, nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 if TYPE_CHECKING:
     pass

@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Quads
 from argus.errors import ServiceUnavailable
 from argus.models.base import InferenceModel
 from argus.models.catalog import ModelFile, ModelSpec, PackageSource
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
     from argus.config import AnonymizeSettings
     from argus.models.pool import ModelPool
 
-RGB = npt.NDArray[np.uint8]
-Quads = npt.NDArray[np.float32]
 LABEL = "plate"
 CASCADE = "haar-plate-ru"
 OCR = "ppocr-v4"

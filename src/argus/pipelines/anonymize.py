@@ -21,10 +21,10 @@ from pathlib import PurePath
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from argus.arrays import RGB
 from argus.config import Settings
 from argus.errors import ModelNotInstalled
 from argus.models.plates import detect_plates
@@ -35,7 +35,6 @@ from argus.timing import span
 from argus.vision.boxes import clip, expand
 from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 Targets = Literal["plates", "faces", "both"]
 Format = Literal["webp", "png", "jpeg"]
 EXTENSIONS: dict[str, str] = {"webp": ".webp", "png": ".png", "jpeg": ".jpg"}

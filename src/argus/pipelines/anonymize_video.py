@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import Settings
 from argus.errors import Interrupted
 from argus.imaging.transcode import InFrame, Transcoder
@@ -48,7 +49,6 @@ from argus.vision.boxes import clip, expand
 from argus.vision.detections import Detections
 from argus.vision.tracking import Tracker
 
-RGB = npt.NDArray[np.uint8]
 Progress = Callable[[int, int | None], None]
 MAX_AUTO_WORKERS = 8
 

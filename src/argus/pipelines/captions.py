@@ -17,17 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
+from argus.arrays import RGB
 from argus.config import Settings
 from argus.errors import ArgusError, CaptionerMissing, CaptionFailed
 from argus.llm.base import LlmFailed, RetryPolicy
 from argus.llm.providers import make_provider
 from argus.models.pool import ModelPool
 from argus.models.tasks import Captioner
-
-RGB = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)

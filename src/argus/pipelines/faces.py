@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.config import FaceSettings
 from argus.errors import InvalidInput, NoQualifiedFace
 from argus.models.arcface import l2_normalise
@@ -31,9 +32,7 @@ from argus.models.pool import ModelPool
 from argus.models.tasks import Detector, FaceEmbedder, FaceLandmarker
 from argus.pipelines import face_quality
 from argus.pipelines.face_quality import Quality
-from argus.vision.detections import Detections, Float32Array
-
-RGB = npt.NDArray[np.uint8]
+from argus.vision.detections import Detections
 
 DLIB_MODEL = "dlib-resnet-face"
 DLIB_DIM = 128

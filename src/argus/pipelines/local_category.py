@@ -32,15 +32,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
+from argus.arrays import RGB
 from argus.imaging import Picture
 from argus.models.pool import ModelPool
 from argus.models.tasks import TextReader
 from argus.pipelines.local_evidence import Evidence, look
 
-RGB = npt.NDArray[np.uint8]
 OcrMode = Literal["auto", "always", "never"]
 
 STRONG_ID_WORDS = (

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.errors import ModelNotInstalled
 from argus.models.coco_labels import COCO_LABELS
 from argus.models.efficientnet_lite import EfficientNetLite
@@ -27,8 +28,6 @@ from argus.models.pool import ModelPool
 from argus.models.tasks import Detector, ThresholdDetector
 from argus.pipelines.imagenet_categories import NUM_CLASSES, category_evidence
 from argus.vision.detections import Detections
-
-RGB = npt.NDArray[np.uint8]
 
 DETECTOR = "nanodet-coco"
 FACES = "centerface"

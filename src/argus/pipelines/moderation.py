@@ -27,9 +27,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
+from argus.arrays import RGB
 from argus.config import ImagingSettings, Settings
 from argus.errors import (
     InvalidImage,
@@ -48,7 +46,6 @@ from argus.pipelines.progress import Progress
 from argus.timing import span
 from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 Scores = list[tuple[str, float]]
 Classify = Callable[[Sequence[RGB]], list[Scores]]
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-Float32Array = npt.NDArray[np.float32]
+from argus.arrays import Float32Array
 
 
 @dataclass(frozen=True)
