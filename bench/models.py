@@ -114,7 +114,7 @@ def bench_model(
     )
     if name in ONNX_MODELS:
         two = Settings(data_dir=data_dir, offline=True, runtime=RuntimeSettings(intra_op_threads=2))
-        model2 = ModelPool(two).get(name)
+        model2 = ModelPool(two).get(name, Model)
 
         def one2(i: int) -> object:
             return model2.predict([inputs[i % len(inputs)]])

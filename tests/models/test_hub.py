@@ -74,7 +74,7 @@ def test_pulled_classifier_is_listed_and_predicts_what_the_pixels_say(
     assert spec.source.revision == hub.repos[REPO].sha  # the commit, not "main"
     assert spec.license == "apache-2.0"
 
-    model = ModelPool(online).get(REPO)
+    model = ModelPool(online).get(REPO, ImageClassifier)
     photos = [chelsea, coffee]
     results = model.predict([solid(220, 30, 30), solid(20, 200, 40), solid(10, 20, 230), *photos])
     assert [r[0][0] for r in results[:3]] == ["red", "green", "blue"]
@@ -177,7 +177,7 @@ def test_interrupted_pull_leaves_nothing_installed_and_resumes(
 
     assert pulled_names(online) == []
     with pytest.raises(UnknownModel):
-        ModelPool(online).get(REPO)
+        ModelPool(online).get(REPO, ImageClassifier)
     assert not list(online.models_dir.glob(f"*/{MANIFEST}"))
 
     # the next pull downloads only what was missing
