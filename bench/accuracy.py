@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from argus.config import Settings
 from argus.imaging import decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, ImageClassifier
 from argus.pipelines.local_category import classify_local
 from argus.pipelines.local_evidence import look
 from argus.pipelines.photo_category import DECODE_MAX_SIDE
@@ -74,7 +75,7 @@ def category_engine(name: str, pool: ModelPool, settings: Settings) -> Answer:
 
 
 def nsfw_engine(name: str, pool: ModelPool, _: Settings) -> Answer:
-    model = pool.get(name)
+    model = pool.get(name, ImageClassifier)
 
     def answer(_: RealPhoto, image: RGB) -> str:
         scores: Sequence[tuple[str, float]] = model.predict([image])[0]
@@ -85,7 +86,7 @@ def nsfw_engine(name: str, pool: ModelPool, _: Settings) -> Answer:
 
 
 def _boxes(pool: ModelPool, name: str, image: RGB) -> list[str]:
-    found = pool.get(name).predict([image])[0]
+    found = pool.get(name, Detector).predict([image])[0]
     return [str(label) for label in found.labels]
 
 

@@ -50,8 +50,10 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from argus.config import Settings
+from argus.errors import NoQualifiedFace
 from argus.models.pool import ModelPool
-from argus.pipelines.faces import DLIB_MODEL, FacePipeline, NoQualifiedFace
+from argus.models.tasks import FaceDetector
+from argus.pipelines.faces import DLIB_MODEL, FacePipeline
 from argus.pipelines.seed_features import SEED_THRESHOLD, embed, population_mean
 from support.photos import FACE_API_PACKAGE, face_api_demo_photos
 
@@ -114,7 +116,7 @@ def _crop(image: RGB, box: np.ndarray[Any, Any], margin: float, shift: float) ->
 
 def collect(faces: FacePipeline, images: dict[str, RGB], timings: list[float]) -> list[Face]:
     """Every HOG face of every photo with its genuine variants (failed extractions dropped)."""
-    hog = faces.pool.get("dlib-hog-face")
+    hog = faces.pool.get("dlib-hog-face", FaceDetector)
     out: list[Face] = []
 
     def extract(image: RGB) -> Vec | None:

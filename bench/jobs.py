@@ -40,6 +40,7 @@ from PIL import Image
 from argus.config import Settings
 from argus.imaging.decode import decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 
 ARGUS = str(Path(sys.executable).with_name("argus"))
 
@@ -174,7 +175,7 @@ def baseline(files: list[bytes], model: str, n: int) -> tuple[float, float]:
     settings = Settings(offline=True)
     pool = ModelPool(settings)
     try:
-        detector = pool.get(model)
+        detector = pool.get(model, Detector)
         detector.predict_one(decode(files[0], settings.imaging).pixels)
         wall0, cpu0 = time.perf_counter(), time.process_time()
         for i in range(n):

@@ -34,6 +34,7 @@ from PIL import Image
 from argus.config import ImagingSettings, RuntimeSettings, Settings
 from argus.imaging.decode import decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import FaceDetector, Model
 
 IMAGE_MODELS = ("dlib-hog-face", "nudenet-320n", "haar-face-frontal", "ppocr-v4", "dlib-cnn-face")
 ONNX_MODELS = {"nudenet-320n", "ppocr-v4"}
@@ -79,7 +80,7 @@ def throughput_workers(fn: Callable[[int], object], workers: int, calls: int) ->
 
 def model_inputs(name: str, images: list[np.ndarray[Any, Any]], pool: ModelPool) -> list[Any]:
     if name == "dlib-resnet-face":
-        faces = pool.get("dlib-hog-face").predict(images)
+        faces = pool.get("dlib-hog-face", FaceDetector).predict(images)
         return [(img, dets) for img, dets in zip(images, faces, strict=True) if len(dets)]
     if name == "geonames-cities":
         return [(48.8566, 2.3522), (35.68, 139.69), (-33.87, 151.21), (40.71, -74.0)]
@@ -93,7 +94,7 @@ def bench_model(
     pool = ModelPool(settings)
     before = rss_mb()
     t0 = time.perf_counter()
-    model = pool.get(name)
+    model = pool.get(name, Model)
     load_s = time.perf_counter() - t0
     inputs = model_inputs(name, images, pool)
 
@@ -113,7 +114,7 @@ def bench_model(
     )
     if name in ONNX_MODELS:
         two = Settings(data_dir=data_dir, offline=True, runtime=RuntimeSettings(intra_op_threads=2))
-        model2 = ModelPool(two).get(name)
+        model2 = ModelPool(two).get(name, Model)
 
         def one2(i: int) -> object:
             return model2.predict([inputs[i % len(inputs)]])
@@ -223,7 +224,7 @@ def bench_against(
 
     pool = ModelPool(Settings(data_dir=data_dir, offline=True))
     before = rss_mb()
-    model = pool.get(name)
+    model = pool.get(name, Model)
 
     def one(i: int) -> object:
         return model.predict([inputs[i % len(inputs)]])

@@ -37,6 +37,7 @@ from argus.api.app import create_app
 from argus.config import Settings
 from argus.imaging import decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from argus.pipelines.moderation import Moderator, Query
 
 RGB = np.ndarray[Any, Any]
@@ -78,7 +79,7 @@ def free_port() -> int:
 def bench_images(settings: Settings, seconds: float, rounds: int = 3) -> None:
     files = [jpeg(p) for p in photos()]
     pool = ModelPool(settings)
-    model = pool.get("nudenet-nsfw")
+    model = pool.get("nudenet-nsfw", ImageClassifier)
     side = settings.moderation.frame_side_px
     decoded = [decode(f, settings.imaging, max_side=side).pixels for f in files]
 

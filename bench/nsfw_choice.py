@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from argus.config import Settings
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from support.real_photos import load_manifest, pixels
 
 NAMES = (
@@ -30,8 +31,11 @@ NAMES = (
 
 def main() -> None:
     pool = ModelPool(Settings(offline=True))
-    opennsfw, nsfwjs = pool.get("open-nsfw"), pool.get("nsfwjs-mobilenet-v2")
-    nudenet = pool.get("nudenet-nsfw")
+    opennsfw, nsfwjs = (
+        pool.get("open-nsfw", ImageClassifier),
+        pool.get("nsfwjs-mobilenet-v2", ImageClassifier),
+    )
+    nudenet = pool.get("nudenet-nsfw", ImageClassifier)
     rows: list[tuple[str, list[float]]] = []
     for photo in load_manifest():
         image = pixels(photo)

@@ -46,6 +46,7 @@ from video_support import Scene, face_change, read_video, scene, write_video
 
 from argus.config import Settings
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 from argus.pipelines.anonymize import AnonymizeOptions
 from argus.pipelines.anonymize_video import anonymize_video
 
@@ -112,7 +113,7 @@ def main() -> None:
     write_video(src, clip.frames)
     settings = Settings(data_dir=tmp / "data", offline=True)
     pool = ModelPool(settings)
-    pool.get(settings.anonymize.video_face_model)
+    pool.get(settings.anonymize.video_face_model, Detector)
     options = AnonymizeOptions(targets="faces")
     rows = []
 

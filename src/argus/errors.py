@@ -7,7 +7,7 @@ single handler in ``api/`` maps them to responses.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 class ArgusError(Exception):
@@ -66,6 +66,8 @@ class ValidationFailed(ArgusError):
 
 
 class NotFound(ArgusError):
+    """The thing named by the request does not exist (for this tenant)."""
+
     code = "not_found"
     status = 404
 
@@ -87,6 +89,19 @@ class ModelNotInstalled(ArgusError):
             f"Model '{name}' is not installed. Install it with: "
             f"{command or f'argus models pull {name}'}",
             model=name,
+        )
+        self.name = name
+
+
+class WrongModelKind(InvalidInput):
+    """The model exists but cannot do what was asked of it (e.g. a classifier named where a
+    face detector is needed)."""
+
+    code = "wrong_model_kind"
+
+    def __init__(self, name: str, task: str, wanted: str) -> None:
+        super().__init__(
+            f"Model '{name}' ({task}) is not a {wanted}.", model=name, task=task, wanted=wanted
         )
         self.name = name
 
@@ -136,6 +151,8 @@ class ModelLoadFailed(ArgusError):
 
 
 class ServiceUnavailable(ArgusError):
+    """A part Argus needs for this request is not available right now."""
+
     code = "service_unavailable"
     status = 503
 
@@ -206,3 +223,86 @@ class LoginThrottled(RateLimited):
             retry_after_s=retry_after_s,
         )
         self.retry_after_s = retry_after_s
+
+
+class UrlNotAllowed(InvalidInput):
+    """The URL's scheme or address is one Argus does not fetch (SSRF guard)."""
+
+    code = "url_not_allowed"
+
+
+class FetchFailed(InvalidInput):
+    """The URL could not be fetched: unreachable, timed out, or an HTTP error status."""
+
+    code = "fetch_failed"
+
+
+class AlreadySet(ArgusError):
+    """The admin password exists: the first-run set-up is over."""
+
+    code = "admin_password_set"
+    status = 409
+
+
+class PullInProgress(ArgusError):
+    """A pull of this model is already running."""
+
+    code = "pull_in_progress"
+    status = 409
+
+
+class GalleryExists(ArgusError):
+    """A gallery of that name already exists for this tenant."""
+
+    code = "gallery_exists"
+    status = 409
+
+
+class QualityReport(Protocol):
+    """What :class:`NoQualifiedFace` says of the checks a face failed (``face_quality.Quality``)."""
+
+    @property
+    def failed(self) -> list[str]: ...
+
+
+class NoQualifiedFace(ArgusError):
+    """No face was found, or the largest one failed a quality check (named in the message)."""
+
+    code = "no_qualified_face"
+    status = 422
+
+    def __init__(self, message: str, quality: QualityReport | None = None) -> None:
+        super().__init__(message, failed=quality.failed if quality else ["face_detected"])
+        self.quality = quality
+
+    @property
+    def failed(self) -> list[str]:
+        return self.quality.failed if self.quality is not None else ["face_detected"]
+
+
+class DimensionMismatch(InvalidInput):
+    """Two features of different lengths cannot be compared (400)."""
+
+    def __init__(self, first: int, second: int) -> None:
+        super().__init__(f"feature dimension mismatch: {first} vs {second}")
+
+
+class CaptionerMissing(ArgusError):
+    """No captioning model is installed and no LLM provider is configured."""
+
+    code = "model_not_installed"
+    status = 409
+
+
+class CaptionFailed(ArgusError):
+    """Every configured LLM provider failed to caption."""
+
+    code = "caption_failed"
+    status = 502
+
+
+class Cancelled(ArgusError):
+    """The client went away; the work was stopped (499, which nobody receives)."""
+
+    code = "cancelled"
+    status = 499

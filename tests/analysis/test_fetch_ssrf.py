@@ -12,8 +12,8 @@ import pytest
 from analysis_support import counting_server
 
 from argus.config import AnalysisSettings
-from argus.errors import PayloadTooLarge
-from argus.net.fetch import FetchFailed, UrlNotAllowed, address_allowed, fetch
+from argus.errors import FetchFailed, PayloadTooLarge, UrlNotAllowed
+from argus.net.fetch import address_allowed, fetch
 
 MB = 2**20
 

@@ -30,6 +30,7 @@ from video_support import (
 from argus.config import Settings
 from argus.errors import InvalidVideo, PayloadTooLarge
 from argus.models.pool import ModelPool
+from argus.models.tasks import FaceDetector
 from argus.pipelines.anonymize import AnonymizeOptions
 from argus.pipelines.anonymize_video import anonymize_video
 from argus.vision.boxes import iou_matrix
@@ -73,7 +74,7 @@ def test_every_frame_covers_every_face_even_where_detection_misses(
     pool = ModelPool(settings)
     missed = []
     for i, frame in enumerate(clip.frames):
-        found = pool.get("dlib-hog-face").predict_one(frame).xyxy
+        found = pool.get("dlib-hog-face", FaceDetector).predict_one(frame).xyxy
         for k, face in enumerate(clip.faces[i]):
             iou = iou_matrix(np.asarray([face]), found)
             if not (iou.size and iou.max() > 0.3):

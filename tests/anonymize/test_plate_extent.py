@@ -16,6 +16,7 @@ from argus.api.app import create_app
 from argus.config import Settings
 from argus.models.plates import plate_extent
 from argus.models.pool import ModelPool
+from argus.models.tasks import TextReader
 from support.images import png
 
 RGB = npt.NDArray[np.uint8]
@@ -85,7 +86,11 @@ def test_the_extent_follows_the_lines_perspective() -> None:
 
 def readable(pool: ModelPool, image: RGB) -> list[str]:
     """Lines PP-OCRv4 reads with at least one letter or digit."""
-    lines = pool.get("ppocr-v4").predict_one(np.ascontiguousarray(image)).data.get("text", [])
+    lines = (
+        pool.get("ppocr-v4", TextReader)
+        .predict_one(np.ascontiguousarray(image))
+        .data.get("text", [])
+    )
     return [str(t) for t in lines if any(c.isalnum() for c in str(t))]
 
 

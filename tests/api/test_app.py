@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from argus.api.app import create_app
 from argus.config import Settings
 from argus.models.catalog import BUILTINS
+from argus.models.tasks import ThresholdDetector
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_models_route_lists_every_builtin_as_installed_and_not_loaded(
 
 def test_loaded_model_reports_its_provider(client: TestClient) -> None:
     pool = client.app.state.pool  # type: ignore[attr-defined]
-    pool.get("nudenet-320n")
+    pool.get("nudenet-320n", ThresholdDetector)
     info = client.get("/api/v1/models/nudenet-320n").json()
     assert info["loaded"] is True
     assert info["providers"] == ["CPUExecutionProvider"]

@@ -181,8 +181,9 @@ def test_two_server_processes_on_one_data_dir_take_one_first_run_password(
     settings: Settings,
 ) -> None:
     """Each process prints its own token; the first set-up wins and the other process follows."""
-    from argus.auth.first_run import AdminPassword, AlreadySet
+    from argus.auth.first_run import AdminPassword
     from argus.auth.passwords import verify_password
+    from argus.errors import AlreadySet
 
     bare = settings.model_copy(update={"auth": AuthSettings()})
     one, two = AdminPassword(bare), AdminPassword(bare)

@@ -83,8 +83,7 @@ def test_a_model_without_a_mean_is_only_embedded() -> None:
 
 def faces_of(pool: ModelPool, photo: RGB) -> list[RGB]:
     """A crop around every face dlib's HOG finds in ``photo`` (full size, no upsampling)."""
-    detector = pool.get("dlib-hog-face")
-    assert isinstance(detector, HogFaceDetector)
+    detector = pool.get("dlib-hog-face", HogFaceDetector)
     found = detector.detect([photo], upsample=0, max_side=None)
     crops = []
     for x1, y1, x2, y2 in found[0].xyxy.round().astype(int):

@@ -47,8 +47,7 @@ def test_outputs_read_as_the_more_likely_gender_with_its_probability() -> None:
 @pytest.fixture(scope="module")
 def estimator() -> Iterator[AgeGenderEstimator]:
     pool = ModelPool(Settings(offline=True))
-    model = pool.get("faceapi-age-gender")
-    assert isinstance(model, AgeGenderEstimator)
+    model = pool.get("faceapi-age-gender", AgeGenderEstimator)
     yield model
     pool.close()
 

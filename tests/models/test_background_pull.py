@@ -17,6 +17,7 @@ from argus.models import hub as models_hub
 from argus.models.catalog import Catalog
 from argus.models.hub.background import BackgroundPulls, PullState
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from fakehub import (
     FakeHub,
     classifier_repo,
@@ -63,7 +64,7 @@ def test_first_use_pulls_in_the_background_then_the_model_answers(
     hub.add_repo(REPO, classifier_repo())
     pool = pool_with_pulls(online)
     with pytest.raises(ModelDownloading, match=r"Downloading tiny-rgb \(.*\), try again") as err:
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     assert err.value.status == 503 and err.value.retry_after_s > 0
     assert pool.pulls is not None
     state = finished(pool.pulls, "tiny-rgb")
@@ -71,7 +72,7 @@ def test_first_use_pulls_in_the_background_then_the_model_answers(
 
     blue = np.zeros((40, 56, 3), np.uint8)
     blue[..., 2] = 250
-    assert pool.get("tiny-rgb").predict([blue])[0][0][0] == "blue"
+    assert pool.get("tiny-rgb", ImageClassifier).predict([blue])[0][0][0] == "blue"
     [status] = [s for s in pool.status() if s.name == "tiny-rgb"]
     assert status.installed and status.download is not None
     assert status.download["status"] == "completed" and status.download["percent"] == 100
@@ -82,7 +83,7 @@ def test_a_failed_pull_is_reported_and_retried_by_the_next_request(
 ) -> None:
     pool = pool_with_pulls(online)  # the hub does not have the repository yet
     with pytest.raises(ModelDownloading):
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     assert pool.pulls is not None
     failed = finished(pool.pulls, "tiny-rgb")
     assert failed.status == "failed" and failed.error and "not found" in failed.error
@@ -91,15 +92,15 @@ def test_a_failed_pull_is_reported_and_retried_by_the_next_request(
 
     hub.add_repo(REPO, classifier_repo())
     with pytest.raises(ModelDownloading):
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     assert finished(pool.pulls, "tiny-rgb").status == "completed"
-    assert pool.get("tiny-rgb").loaded
+    assert pool.get("tiny-rgb", ImageClassifier).loaded
 
 
 def test_without_background_pulls_the_answer_names_the_command(online: Settings) -> None:
     pool = ModelPool(online, Catalog(online.models_dir, (SPEC,)))
     with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb"):
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
 
 
 def test_background_pulls_refuse_offline(tmp_path: Path) -> None:

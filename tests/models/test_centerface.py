@@ -18,6 +18,7 @@ import skimage.data
 from argus.config import Settings
 from argus.models.centerface import CenterFaceDetector, decode, input_size
 from argus.models.pool import ModelPool
+from argus.models.tasks import FaceDetector
 from argus.vision.boxes import iou_matrix
 
 RGB = npt.NDArray[np.uint8]
@@ -36,8 +37,7 @@ def pool(settings: Settings) -> Iterator[ModelPool]:
 
 @pytest.fixture
 def detector(pool: ModelPool) -> CenterFaceDetector:
-    model = pool.get("centerface")
-    assert isinstance(model, CenterFaceDetector)
+    model = pool.get("centerface", CenterFaceDetector)
     return model
 
 
@@ -86,7 +86,7 @@ def test_finds_the_tiny_lfw_faces_that_hog_misses(
     centres = (dets.xyxy[:, :2] + dets.xyxy[:, 2:]) / 2
     cells = {(int(y // CELL), int(x // CELL)) for x, y in centres}
     assert len(cells) == len(dets) >= 90  # one box per face, in its own cell
-    assert len(pool.get("dlib-hog-face").predict([grid])[0]) == 0
+    assert len(pool.get("dlib-hog-face", FaceDetector).predict([grid])[0]) == 0
 
 
 def test_no_face_on_the_lfw_non_face_patches(detector: CenterFaceDetector) -> None:

@@ -22,8 +22,7 @@ COFFEE = {"espresso", "cup", "coffee mug"}
 @pytest.fixture(params=["efficientnet-lite0", "efficientnet-lite2"])
 def model(settings: Settings, request: pytest.FixtureRequest) -> Iterator[EfficientNetLite]:
     pool = ModelPool(settings)
-    m = pool.get(request.param)
-    assert isinstance(m, EfficientNetLite)
+    m = pool.get(request.param, EfficientNetLite)
     yield m
     pool.close()
 

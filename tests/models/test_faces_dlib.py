@@ -23,6 +23,7 @@ from argus.models.faces_dlib import (
     margin_to_unit,
 )
 from argus.models.pool import ModelPool
+from argus.models.tasks import FaceDetector, FaceEmbedder, FaceLandmarker, Model
 from argus.vision.boxes import iou_matrix
 from argus.vision.detections import Detections
 
@@ -56,7 +57,7 @@ def altered(image: RGB) -> RGB:
 def test_hog_finds_one_face_on_each_portrait_and_none_on_coffee(
     pool: ModelPool, astronaut: RGB, grace_hopper: RGB, coffee: RGB
 ) -> None:
-    hog = pool.get("dlib-hog-face")
+    hog = pool.get("dlib-hog-face", FaceDetector)
     assert hog.providers == ["dlib-cpu"]
     on_astronaut, on_hopper, on_coffee = hog.predict([astronaut, grace_hopper, coffee])
 
@@ -75,7 +76,7 @@ def test_hog_boxes_on_a_large_photo_are_in_its_own_pixels(
 ) -> None:
     """A 2560x3000 photo is searched at 1024 px; the box must still land on the face."""
     big = cv2.resize(grace_hopper, (2560, 3000), interpolation=cv2.INTER_CUBIC)
-    (found,) = pool.get("dlib-hog-face").predict([big])
+    (found,) = pool.get("dlib-hog-face", FaceDetector).predict([big])
     assert len(found) == 1
     region = tuple(v * 5 for v in HOPPER_FACE)
     assert centre_in(found.xyxy[0], region)  # type: ignore[arg-type]
@@ -87,8 +88,7 @@ def test_hog_upsampling_is_an_explicit_option(pool: ModelPool, astronaut: RGB) -
 
     dlib's own margin of 0.0 lets it through; the catalog's 0.3 threshold drops it.
     """
-    hog = pool.get("dlib-hog-face")
-    assert isinstance(hog, HogFaceDetector)
+    hog = pool.get("dlib-hog-face", HogFaceDetector)
     (default,) = hog.detect([astronaut])
     (upsampled,) = hog.detect([astronaut], upsample=1, min_score=0.0)
     (thresholded,) = hog.detect([astronaut], upsample=1)
@@ -103,7 +103,7 @@ def test_hog_upsampling_is_an_explicit_option(pool: ModelPool, astronaut: RGB) -
 
 @pytest.mark.slow
 def test_cnn_finds_the_astronaut_face(pool: ModelPool, astronaut: RGB) -> None:
-    cnn = pool.get("dlib-cnn-face")
+    cnn = pool.get("dlib-cnn-face", FaceDetector)
     (found,) = cnn.predict([astronaut])
     assert len(found) == 1
     assert centre_in(found.xyxy[0], ASTRONAUT_FACE)
@@ -113,8 +113,8 @@ def test_cnn_finds_the_astronaut_face(pool: ModelPool, astronaut: RGB) -> None:
 def test_five_landmarks_sit_inside_the_face_with_eyes_above_the_nose(
     pool: ModelPool, astronaut: RGB, grace_hopper: RGB
 ) -> None:
-    faces = pool.get("dlib-hog-face").predict([astronaut, grace_hopper])
-    marked = pool.get("dlib-landmarks-5").predict(
+    faces = pool.get("dlib-hog-face", FaceDetector).predict([astronaut, grace_hopper])
+    marked = pool.get("dlib-landmarks-5", FaceLandmarker).predict(
         list(zip([astronaut, grace_hopper], faces, strict=True))
     )
     for before, after in zip(faces, marked, strict=True):
@@ -130,7 +130,7 @@ def test_five_landmarks_sit_inside_the_face_with_eyes_above_the_nose(
 
 
 def test_landmarks_of_no_face_are_empty(pool: ModelPool, coffee: RGB) -> None:
-    (out,) = pool.get("dlib-landmarks-5").predict([(coffee, Detections.empty())])
+    (out,) = pool.get("dlib-landmarks-5", FaceLandmarker).predict([(coffee, Detections.empty())])
     assert len(out) == 0
     assert out.landmarks is not None and out.landmarks.shape == (0, 5, 2)
 
@@ -138,9 +138,8 @@ def test_landmarks_of_no_face_are_empty(pool: ModelPool, coffee: RGB) -> None:
 def test_embeddings_tell_the_same_person_from_another(
     pool: ModelPool, astronaut: RGB, grace_hopper: RGB, coffee: RGB
 ) -> None:
-    hog = pool.get("dlib-hog-face")
-    embedder = pool.get("dlib-resnet-face")
-    assert isinstance(embedder, DlibFaceEmbedder)
+    hog = pool.get("dlib-hog-face", FaceDetector)
+    embedder = pool.get("dlib-resnet-face", DlibFaceEmbedder)
     copy = altered(astronaut)
     images = [astronaut, copy, grace_hopper]
     # the strongest box of each; on the brightened copy HOG also scores the round mission
@@ -171,14 +170,14 @@ def test_face_distance_broadcasts_like_numpy() -> None:
 def test_a_grayscale_array_is_invalid_input(pool: ModelPool, astronaut: RGB) -> None:
     gray = np.ascontiguousarray(astronaut[:, :, 0])
     with pytest.raises(InvalidInput):
-        pool.get("dlib-hog-face").predict([gray])
+        pool.get("dlib-hog-face", FaceDetector).predict([gray])
 
 
 @pytest.mark.parametrize(
     "name", ["dlib-hog-face", "dlib-cnn-face", "dlib-landmarks-5", "dlib-resnet-face"]
 )
 def test_an_empty_batch_gives_an_empty_list(pool: ModelPool, name: str) -> None:
-    model = pool.get(name)
+    model = pool.get(name, Model)
     assert model.predict([]) == []
     model.unload()
     assert not model.loaded
@@ -190,11 +189,11 @@ def test_embedding_barely_moves_when_the_box_comes_from_elsewhere(
     pool: ModelPool, grace_hopper: RGB
 ) -> None:
     """The embedder takes boxes from any detector: a HOG box shrunk by 10 % embeds alike."""
-    (face,) = pool.get("dlib-hog-face").predict([grace_hopper])
+    (face,) = pool.get("dlib-hog-face", FaceDetector).predict([grace_hopper])
     x1, y1, x2, y2 = face.xyxy[0]
     dx, dy = (x2 - x1) * 0.05, (y2 - y1) * 0.05
     other = Detections.from_arrays([[x1 + dx, y1 + dy, x2 - dx, y2 - dy]], [1.0], ["face"])
     assert iou_matrix(other.xyxy, face.xyxy)[0, 0] > 0.7
-    embedder = pool.get("dlib-resnet-face")
+    embedder = pool.get("dlib-resnet-face", FaceEmbedder)
     e1, e2 = embedder.predict([(grace_hopper, face), (grace_hopper, other)])
     assert face_distance(e1[0], e2[0]) < 0.3

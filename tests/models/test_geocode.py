@@ -19,8 +19,7 @@ from argus.models.towns import chinese_name, reach_km
 @pytest.fixture
 def geocoder(settings: Settings) -> Iterator[OfflineGeocoder]:
     pool = ModelPool(settings)
-    model = pool.get("geonames-cities")
-    assert isinstance(model, OfflineGeocoder)
+    model = pool.get("geonames-cities", OfflineGeocoder)
     yield model
     pool.close()
 

@@ -17,6 +17,7 @@ from argus.config import Settings
 from argus.models.catalog import BUILTINS
 from argus.models.haar import HaarCascadeDetector
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, FaceDetector
 from argus.vision.boxes import iou_matrix
 
 RGB = npt.NDArray[np.uint8]
@@ -59,10 +60,10 @@ def with_plate(background: RGB, width: int, x: int = 100, y: int = 150) -> tuple
 def test_frontal_face_cascade_finds_the_astronaut_where_dlib_does(
     pool: ModelPool, astronaut: RGB, grace_hopper: RGB, coffee: RGB
 ) -> None:
-    haar = pool.get("haar-face-frontal")
+    haar = pool.get("haar-face-frontal", Detector)
     assert haar.providers == ["opencv-cpu"]
     on_astronaut, on_hopper, on_coffee = haar.predict([astronaut, grace_hopper, coffee])
-    (dlib_face,) = pool.get("dlib-hog-face").predict([astronaut])
+    (dlib_face,) = pool.get("dlib-hog-face", FaceDetector).predict([astronaut])
 
     assert len(on_astronaut) == 1 and on_astronaut.labels == ("face",)
     assert iou_matrix(on_astronaut.xyxy, dlib_face.xyxy)[0, 0] > 0.3
@@ -79,7 +80,7 @@ def test_cat_face_cascade_does_not_find_chelsea(pool: ModelPool, chelsea: RGB) -
     did not help either; with very loose settings (scale 1.05, one neighbour) it fires on
     the nose alone. Offline pet detection is weak; a pulled detector is the answer.
     """
-    (found,) = pool.get("haar-cat-face").predict([chelsea])
+    (found,) = pool.get("haar-cat-face", Detector).predict([chelsea])
     assert len(found) == 0
 
 
@@ -93,7 +94,7 @@ def test_russian_plate_cascade_finds_a_synthetic_plate(pool: ModelPool, coffee: 
     """
     grey = np.full_like(coffee, 110)
     scenes = [with_plate(coffee, 260), with_plate(grey, 260)]
-    model = pool.get("haar-plate-ru")
+    model = pool.get("haar-plate-ru", Detector)
     found = model.predict([image for image, _ in scenes] + [coffee])
     for (_, truth), boxes in zip(scenes, found[:2], strict=True):
         assert len(boxes) == 1 and boxes.labels == ("plate",)
@@ -116,7 +117,7 @@ def test_plate_cascades_miss_some_sizes_of_the_synthetic_plate(
     images = [image for image, _ in scenes]
     hits = {}
     for name in ("haar-plate-ru", "haar-plate-ru-16"):
-        found = pool.get(name).predict(images)
+        found = pool.get(name, Detector).predict(images)
         for (_, truth), boxes in zip(scenes, found, strict=True):
             assert np.all(iou_matrix(boxes.xyxy, truth) > 0.2)
         hits[name] = sum(len(boxes) > 0 for boxes in found)
@@ -126,8 +127,7 @@ def test_plate_cascades_miss_some_sizes_of_the_synthetic_plate(
 
 def test_parameters_can_be_overridden_per_call(pool: ModelPool, astronaut: RGB) -> None:
     """A minimum size larger than her face hides it; the defaults find it again."""
-    haar = pool.get("haar-face-frontal")
-    assert isinstance(haar, HaarCascadeDetector)
+    haar = pool.get("haar-face-frontal", HaarCascadeDetector)
     assert haar.params.min_size == (30, 30)
     (too_big,) = haar.detect([astronaut], min_size=(150, 150))
     (default,) = haar.detect([astronaut])
@@ -139,15 +139,14 @@ def test_large_photos_are_searched_shrunk_and_boxes_scaled_back(
     pool: ModelPool, astronaut: RGB
 ) -> None:
     big = cv2.resize(astronaut, (2048, 2048), interpolation=cv2.INTER_CUBIC)
-    (small,) = pool.get("haar-face-frontal").predict([astronaut])
-    (found,) = pool.get("haar-face-frontal").predict([big])
+    (small,) = pool.get("haar-face-frontal", Detector).predict([astronaut])
+    (found,) = pool.get("haar-face-frontal", Detector).predict([big])
     assert len(found) >= 1
     assert iou_matrix(found.xyxy, small.xyxy * 4).max() > 0.7
 
 
 @pytest.mark.parametrize("name", HAAR_MODELS)
 def test_every_cascade_loads_and_answers_an_empty_batch(pool: ModelPool, name: str) -> None:
-    model = pool.get(name)
+    model = pool.get(name, HaarCascadeDetector)
     assert model.predict([]) == []
-    assert isinstance(model, HaarCascadeDetector)
     assert model.label in {"face", "person", "cat", "plate"}

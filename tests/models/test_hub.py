@@ -22,6 +22,7 @@ from argus.errors import (
 from argus.models import hub as models_hub
 from argus.models.catalog import MANIFEST, Catalog, HubSource
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from fakehub import (
     RGB_LABELS,
     FakeHub,
@@ -73,7 +74,7 @@ def test_pulled_classifier_is_listed_and_predicts_what_the_pixels_say(
     assert spec.source.revision == hub.repos[REPO].sha  # the commit, not "main"
     assert spec.license == "apache-2.0"
 
-    model = ModelPool(online).get(REPO)
+    model = ModelPool(online).get(REPO, ImageClassifier)
     photos = [chelsea, coffee]
     results = model.predict([solid(220, 30, 30), solid(20, 200, 40), solid(10, 20, 230), *photos])
     assert [r[0][0] for r in results[:3]] == ["red", "green", "blue"]
@@ -176,7 +177,7 @@ def test_interrupted_pull_leaves_nothing_installed_and_resumes(
 
     assert pulled_names(online) == []
     with pytest.raises(UnknownModel):
-        ModelPool(online).get(REPO)
+        ModelPool(online).get(REPO, ImageClassifier)
     assert not list(online.models_dir.glob(f"*/{MANIFEST}"))
 
     # the next pull downloads only what was missing
@@ -279,7 +280,7 @@ def test_catalog_hub_spec_pull_and_missing_model_error(hub: FakeHub, online: Set
     known = (spec,)
     pool = ModelPool(online, Catalog(online.models_dir, known))
     with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb"):
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     with pytest.raises(NotFound):
         models_hub.remove("tiny-rgb", online, known=known)
 
@@ -291,5 +292,5 @@ def test_catalog_hub_spec_pull_and_missing_model_error(hub: FakeHub, online: Set
     assert manifest["repo_id"] == REPO and manifest["revision"] == hub.repos[REPO].sha
 
     pool = ModelPool(online, Catalog(online.models_dir, known))
-    assert pool.get("tiny-rgb").predict([solid(0, 0, 250)])[0][0][0] == "blue"
+    assert pool.get("tiny-rgb", ImageClassifier).predict([solid(0, 0, 250)])[0][0][0] == "blue"
     assert models_hub.verify("tiny-rgb", online, known=known).ok

@@ -103,8 +103,7 @@ def test_preprocess_keeps_the_aspect_ratio_centred_in_bgr_with_nanodets_mean_and
 @pytest.fixture(scope="module")
 def detector() -> Iterator[NanoDetDetector]:
     pool = ModelPool(Settings(offline=True))
-    model = pool.get("nanodet-coco")
-    assert isinstance(model, NanoDetDetector)
+    model = pool.get("nanodet-coco", NanoDetDetector)
     yield model
     pool.close()
 

@@ -38,8 +38,7 @@ def test_grey_and_rgba_images_are_accepted() -> None:
 @pytest.fixture(scope="module")
 def classifier() -> Iterator[NsfwjsClassifier]:
     pool = ModelPool(Settings(offline=True))
-    model = pool.get("nsfwjs-mobilenet-v2")
-    assert isinstance(model, NsfwjsClassifier)
+    model = pool.get("nsfwjs-mobilenet-v2", NsfwjsClassifier)
     yield model
     pool.close()
 

@@ -32,8 +32,7 @@ GRACE_HOPPER_FACE = (170, 140, 359, 343)
 @pytest.fixture
 def detector(settings: Settings) -> Iterator[NudeNetDetector]:
     pool = ModelPool(settings)
-    model = pool.get("nudenet-320n")
-    assert isinstance(model, NudeNetDetector)
+    model = pool.get("nudenet-320n", NudeNetDetector)
     yield model
     pool.close()
 

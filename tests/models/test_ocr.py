@@ -90,8 +90,7 @@ def assert_read(dets: Detections, expected: str, where: Box) -> None:
 @pytest.fixture
 def ocr(settings: Settings) -> Iterator[PaddleOcr]:
     pool = ModelPool(settings)
-    model = pool.get("ppocr-v4")
-    assert isinstance(model, PaddleOcr)
+    model = pool.get("ppocr-v4", PaddleOcr)
     yield model
     pool.close()
 

@@ -20,8 +20,7 @@ SAFE = ["astronaut", "coffee", "chelsea", "grace_hopper"]
 @pytest.fixture
 def model(settings: Settings) -> Iterator[OpenNsfwClassifier]:
     pool = ModelPool(settings)
-    m = pool.get("open-nsfw")
-    assert isinstance(m, OpenNsfwClassifier)
+    m = pool.get("open-nsfw", OpenNsfwClassifier)
     yield m
     pool.close()
 

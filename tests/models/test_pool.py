@@ -17,10 +17,12 @@ import pytest
 
 from argus import timing
 from argus.config import Settings
-from argus.errors import ModelNotInstalled, UnknownModel
+from argus.errors import ModelNotInstalled, UnknownModel, WrongModelKind
 from argus.models.base import InferenceModel
 from argus.models.catalog import Catalog, HubSource, ModelFile, ModelSpec, PackageSource
+from argus.models.faces_dlib import HogFaceDetector
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, Geocoder, ImageClassifier, Model
 
 LOADS: Counter[str] = Counter()
 _LOADS_LOCK = threading.Lock()
@@ -85,7 +87,7 @@ def test_eight_concurrent_first_requests_load_once(tmp_path: Path) -> None:
     def work(i: int) -> None:
         try:
             start.wait()
-            results.append(pool.get("a").predict_one(i))
+            results.append(pool.get("a", Doubler).predict_one(i))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -102,23 +104,23 @@ def test_eight_concurrent_first_requests_load_once(tmp_path: Path) -> None:
 def test_idle_models_unload_after_the_ttl_and_load_again_on_use(tmp_path: Path) -> None:
     clock = Clock()
     pool = make_pool(tmp_path, clock, ttl_s=60.0)
-    pool.get("a")
+    pool.get("a", Doubler)
     clock.now = 30.0
-    pool.get("b")
+    pool.get("b", Doubler)
     clock.now = 61.0
     assert pool.evict() == ["a"]
     assert loaded(pool) == {"b"}
     status = {s.name: s for s in pool.status()}
     assert status["b"].idle_s == 31.0 and status["a"].idle_s is None
 
-    assert pool.get("a").predict([3]) == [6]
+    assert pool.get("a", Doubler).predict([3]) == [6]
     assert LOADS == {"a": 2, "b": 1}
 
 
 def test_ttl_zero_keeps_models_loaded(tmp_path: Path) -> None:
     clock = Clock()
     pool = make_pool(tmp_path, clock, ttl_s=0.0)
-    pool.get("a")
+    pool.get("a", Doubler)
     clock.now = 1e9
     assert pool.evict() == []
     assert loaded(pool) == {"a"}
@@ -129,21 +131,21 @@ def test_least_recently_used_models_go_first_over_the_budget(tmp_path: Path) -> 
     pool = make_pool(tmp_path, clock, memory_budget_mb=250.0)
     for t, name in enumerate(["a", "b", "c"], start=1):
         clock.now = float(t)
-        pool.get(name)
+        pool.get(name, Doubler)
     assert loaded(pool) == {"b", "c"}  # a was the least recently used
 
     clock.now = 4.0
-    pool.get("b")  # b is now fresher than c
+    pool.get("b", Doubler)  # b is now fresher than c
     clock.now = 5.0
-    pool.get("a")
+    pool.get("a", Doubler)
     assert loaded(pool) == {"a", "b"}
     assert pool.loaded_memory_mb() == 200.0
 
 
 def test_a_model_over_the_budget_alone_still_serves(tmp_path: Path) -> None:
     pool = make_pool(tmp_path, Clock(), memory_budget_mb=250.0)
-    pool.get("a")
-    assert pool.get("big").predict([1]) == [2]
+    pool.get("a", Doubler)
+    assert pool.get("big", Doubler).predict([1]) == [2]
     assert loaded(pool) == {"big"}
 
 
@@ -153,17 +155,17 @@ def test_preloaded_models_stay_loaded(tmp_path: Path) -> None:
     pool.preload()
     assert loaded(pool) == {"a"}
     clock.now = 100.0
-    pool.get("b")  # over budget (200 > 150) and a is idle past its TTL: a stays anyway
+    pool.get("b", Doubler)  # over budget (200 > 150) and a is idle past its TTL: a stays anyway
     clock.now = 200.0
-    pool.get("c")
+    pool.get("c", Doubler)
     assert loaded(pool) == {"a", "c"}
     assert LOADS["a"] == 1
 
 
 def test_close_unloads_everything(tmp_path: Path) -> None:
     pool = make_pool(tmp_path, Clock())
-    pool.get("a")
-    pool.get("b")
+    pool.get("a", Doubler)
+    pool.get("b", Doubler)
     pool.close()
     assert loaded(pool) == set()
 
@@ -182,12 +184,12 @@ def test_a_catalogued_model_that_is_not_installed_names_the_pull_command(tmp_pat
     settings = Settings(data_dir=tmp_path / "data", offline=True)
     pool = ModelPool(settings, Catalog(settings.models_dir, (absent,)))
     with pytest.raises(ModelNotInstalled, match="argus models pull tiny-rgb") as err:
-        pool.get("tiny-rgb")
+        pool.get("tiny-rgb", ImageClassifier)
     assert err.value.status == 409
     status = pool.status()[0]
     assert not status.installed and status.pull_command == "argus models pull tiny-rgb"
     with pytest.raises(UnknownModel):
-        pool.get("no-such-model")
+        pool.get("no-such-model", Model)
 
 
 def test_option_taking_entry_points_count_as_use_and_time_the_model(tmp_path: Path) -> None:
@@ -195,9 +197,37 @@ def test_option_taking_entry_points_count_as_use_and_time_the_model(tmp_path: Pa
     unload a model in use) and shows in the request's timing breakdown, as ``predict`` does."""
     now = [1000.0]
     pool = ModelPool(Settings(data_dir=tmp_path, offline=True), clock=lambda: now[0])
-    hog = pool.get("dlib-hog-face")
+    hog = pool.get("dlib-hog-face", HogFaceDetector)
     now[0] = 5000.0
     with timing.collect() as spans:
-        hog.detect([np.zeros((64, 64, 3), np.uint8)], upsample=0)  # type: ignore[attr-defined]
+        hog.detect([np.zeros((64, 64, 3), np.uint8)], upsample=0)
     assert hog.last_used == 5000.0
     assert "model:dlib-hog-face" in spans.ms
+
+
+def test_a_model_of_another_kind_is_refused_before_it_loads(tmp_path: Path) -> None:
+    """``get(name, kind)`` checks the protocol and the catalog task: the Doubler has
+    ``predict`` (so it would pass a bare protocol check) but is an image classifier."""
+    pool = make_pool(tmp_path, Clock())
+    with pytest.raises(WrongModelKind, match="'a' \\(image-classification\\) is not a Detector"):
+        pool.get("a", Detector)
+    with pytest.raises(WrongModelKind) as err:
+        pool.get("a", Geocoder)  # no locate/nearest_towns: not one structurally either
+    assert err.value.status == 400 and err.value.code == "wrong_model_kind"
+    assert LOADS["a"] == 0 and loaded(pool) == set()
+    assert pool.get("a", ImageClassifier).predict([2]) == [4]
+
+
+def test_a_model_outside_the_catalog_is_kept_once_and_evicted_like_the_others(
+    tmp_path: Path,
+) -> None:
+    clock = Clock()
+    pool = make_pool(tmp_path, clock, ttl_s=10.0)
+    own = spec("user:own")
+    first = pool.local(own, {}, Doubler)
+    assert pool.local(own, {}, Doubler) is first and LOADS["user:own"] == 1
+    clock.now = 100.0
+    pool.get("a", Doubler)  # evicts what idled past the TTL
+    assert not first.loaded
+    assert pool.local(own, {}, Doubler).predict([1]) == [2]
+    assert LOADS["user:own"] == 2

@@ -14,6 +14,7 @@ import pytest
 
 from argus.config import Settings
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 
 RGB = npt.NDArray[np.uint8]
 
@@ -22,7 +23,7 @@ RGB = npt.NDArray[np.uint8]
 def test_four_threads_on_one_model_give_the_single_thread_answer(
     name: str, settings: Settings, astronaut: RGB, grace_hopper: RGB
 ) -> None:
-    model = ModelPool(settings).get(name)
+    model = ModelPool(settings).get(name, Detector)
     images = [astronaut, grace_hopper] * 8
     expected = [model.predict([img])[0] for img in images[:2]]
     with ThreadPoolExecutor(4) as ex:

@@ -16,10 +16,10 @@ import pytest
 import skimage.data
 
 from argus.config import Settings
-from argus.errors import NotFound
+from argus.errors import NoQualifiedFace, NotFound
 from argus.imaging import Picture, decode
 from argus.models.pool import ModelPool
-from argus.pipelines.faces import FacePipeline, NoQualifiedFace
+from argus.pipelines.faces import FacePipeline
 from argus.pipelines.galleries import GalleryService
 from argus.pipelines.vector_index import IndexRegistry
 from argus.store.db import Database

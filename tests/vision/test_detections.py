@@ -60,3 +60,26 @@ def test_to_list_gives_json_rows_with_extras() -> None:
     assert row["box"] == [5, 5, 25, 15]
     assert row["text"] == "A123BC"
     assert len(row["landmarks"]) == 5
+
+
+def test_concat_keeps_every_row_in_order_and_fills_missing_data() -> None:
+    plates = Detections.from_arrays(
+        [[0, 0, 10, 5]], [0.9], ["plate"], data={"polygon": [[[0, 0]] * 4], "source": ["text"]}
+    )
+    faces = Detections.from_arrays(
+        [[20, 20, 40, 40], [50, 50, 60, 60]],
+        [0.8, 0.7],
+        ["face", "face"],
+        landmarks=np.zeros((2, 5, 2)),
+        data={"source": ["centerface", "centerface"]},
+    )
+    both = Detections.concat([plates, faces])
+    assert both.labels == ("plate", "face", "face")
+    np.testing.assert_array_equal(both.xyxy[2], [50, 50, 60, 60])
+    np.testing.assert_allclose(both.scores, [0.9, 0.8, 0.7])
+    assert both.data["source"] == ["text", "centerface", "centerface"]
+    assert both.data["polygon"][1:] == [None, None]
+    assert both.landmarks is None, "one part has no landmarks"
+    twice = Detections.concat([faces, faces])
+    assert twice.landmarks is not None and twice.landmarks.shape == (4, 5, 2)
+    assert len(Detections.concat([])) == 0

@@ -19,16 +19,9 @@ from pathlib import Path
 
 from argus.auth.passwords import hash_password
 from argus.config import Settings
-from argus.errors import ArgusError, Forbidden
+from argus.errors import AlreadySet, Forbidden
 
 HASH_FILE = "admin-password-hash"
-
-
-class AlreadySet(ArgusError):
-    """The admin password exists: the first-run set-up is over."""
-
-    code = "admin_password_set"
-    status = 409
 
 
 class AdminPassword:

@@ -21,6 +21,7 @@ from rich.progress import track
 
 from argus.config import Settings
 from argus.errors import ArgusError
+from argus.models.tasks import ImageEmbedder
 from argus.pipelines.collections import CollectionStore, parse_label
 
 app = typer.Typer(help="Train and list collection classifiers.", no_args_is_help=True)
@@ -56,7 +57,7 @@ def _from_folder(folder: Path, embedding: str, settings: Settings) -> tuple[list
             continue
         files += [(f, label) for f in sorted(sub.rglob("*")) if f.suffix.lower() in IMAGE_SUFFIXES]
     name = settings.analysis.dino_model if embedding == "dino_v2" else settings.analysis.clip_model
-    model = ModelPool(settings).get(name)
+    model = ModelPool(settings).get(name, ImageEmbedder)
     vectors, labels = [], []
     for path, label in track(files, description="embedding", console=console):
         picture = decode(path.read_bytes(), settings.imaging)

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from argus.config import Settings
 from argus.errors import ArgusError
+from argus.models.base import InferenceModel
 from argus.models.pool import ModelPool
 
 PACKAGES = (
@@ -100,7 +101,7 @@ def run(settings: Settings, console: Console) -> bool:
             continue
         start = time.perf_counter()
         try:
-            model = pool.get(status.name)
+            model = pool.get(status.name, InferenceModel)
         except (ArgusError, OSError, RuntimeError) as exc:
             table.add_row(status.name, "[red]no[/red]", "", "")
             failures.append(f"{status.name}: {exc}")

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageFile
 
+from argus.arrays import RGB
 from argus.config import ImagingSettings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge
@@ -40,8 +41,6 @@ from argus.imaging.formats import (
     sniff,
 )
 from argus.imaging.gifscan import count_frames
-
-RGBArray = npt.NDArray[np.uint8]
 
 # EXIF orientation -> the transpose that shows the image upright (as ImageOps.exif_transpose).
 _TRANSPOSE: dict[int, Image.Transpose] = {
@@ -74,7 +73,7 @@ class Picture:
         byte_size: length of the original bytes.
     """
 
-    pixels: RGBArray
+    pixels: RGB
     width: int
     height: int
     format: str
@@ -129,7 +128,7 @@ class Frame(NamedTuple):
     """One frame of an animated image: index from 0, RGB pixels, display time in ms if known."""
 
     index: int  # type: ignore[assignment]  # shadows tuple.index, on purpose
-    pixels: RGBArray
+    pixels: RGB
     duration_ms: float | None
 
 
@@ -445,7 +444,7 @@ def _fitted_size(size: tuple[int, int], max_side: int | None) -> tuple[int, int]
     )
 
 
-def _finish(image: Image.Image, orientation: int, target: tuple[int, int] | None) -> RGBArray:
+def _finish(image: Image.Image, orientation: int, target: tuple[int, int] | None) -> RGB:
     """Loaded image -> upright RGB uint8 array, resized to ``target`` (w, h) when given.
 
     ``target`` is computed from the original size, not from the draft-reduced one, so a reduced
@@ -462,7 +461,7 @@ def _finish(image: Image.Image, orientation: int, target: tuple[int, int] | None
     return pixels
 
 
-def _grey_to_uint8(values: npt.NDArray[np.generic], mode: str) -> RGBArray:
+def _grey_to_uint8(values: npt.NDArray[np.generic], mode: str) -> RGB:
     """Scale 16-bit, 32-bit or float grey to 0..255."""
     data = values.astype(np.float64)
     if mode.startswith("I;16"):

@@ -28,14 +28,13 @@ from typing import Any, NamedTuple
 
 import av
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import VideoSettings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge
 from argus.imaging.formats import describe
 
-RGB = npt.NDArray[np.uint8]
 #: Audio codecs an MP4 file holds as they are (copied, not re-encoded).
 MP4_AUDIO = frozenset({"aac", "mp3", "opus", "flac", "alac", "ac3", "eac3"})
 _VIDEO_WORDS = ("MP4/MOV video", "AVI video", "Matroska/WebM video")

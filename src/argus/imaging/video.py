@@ -23,14 +23,13 @@ from typing import Any, NamedTuple
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import VideoSettings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge, UnsupportedMediaType
 from argus.imaging.formats import GIF, describe, sniff
 
-RGBArray = npt.NDArray[np.uint8]
 _MAX_SANE_FPS = 1000.0
 _MAX_SANE_FRAMES = 2**31
 
@@ -59,7 +58,7 @@ class VideoFrame(NamedTuple):
 
     index: int  # type: ignore[assignment]  # shadows tuple.index, on purpose
     timestamp_s: float
-    pixels: RGBArray
+    pixels: RGB
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
@@ -250,7 +249,7 @@ def _timestamp(capture: Any, index: int, fps: float | None, last: float) -> floa
     return max(last, 0.0)
 
 
-def _to_rgb(bgr: Any, max_side: int | None) -> RGBArray:
+def _to_rgb(bgr: Any, max_side: int | None) -> RGB:
     frame = np.asarray(bgr)
     if frame.ndim == 2:
         rgb = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
@@ -263,6 +262,6 @@ def _to_rgb(bgr: Any, max_side: int | None) -> RGBArray:
         factor = max_side / max(height, width)
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-    pixels: RGBArray = np.ascontiguousarray(rgb, dtype=np.uint8)
+    pixels: RGB = np.ascontiguousarray(rgb, dtype=np.uint8)
     pixels.setflags(write=False)
     return pixels

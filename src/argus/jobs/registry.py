@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from argus.errors import ModelLoadFailed, ValidationFailed
+from argus.errors import ValidationFailed
 from argus.imaging.decode import decode
-from argus.vision.detections import Detections
+from argus.models.tasks import Detector
 
 if TYPE_CHECKING:
     from argus.config import Settings
@@ -146,10 +146,7 @@ def detect(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict
     """Boxes found by a detector in one stored image, in the image's original pixels."""
     name = str(options.get("model", DetectOptions().model))
     picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
-    model = ctx.pool.get(name)
-    found = model.predict_one(picture.pixels)
-    if not isinstance(found, Detections):
-        raise ModelLoadFailed(f"model {name!r} does not return detections")
+    found = ctx.pool.get(name, Detector).predict_one(picture.pixels)  # 400 if no detector
     return {
         "model": name,
         "width": picture.width,

@@ -18,9 +18,10 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
-from argus.models.tfjs_preprocess import Float32Array, as_rgb, pad_to_square, resize_bilinear
+from argus.models.tfjs_preprocess import as_rgb, pad_to_square, resize_bilinear
 from argus.runtime.session import Session
 
 INPUT_SIZE = 112

@@ -23,12 +23,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import InvalidInput, ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.runtime.session import Session, TensorInfo
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 FaceInput = tuple[RGB, Detections]
 
 DEFAULT_SIZE = 112

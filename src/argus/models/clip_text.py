@@ -19,12 +19,11 @@ import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
+from argus.arrays import Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.models.embedders import pooled
 from argus.runtime.session import Session
-
-Float32Array = npt.NDArray[np.float32]
 
 CONTEXT_LENGTH = 77
 VECTOR_OUTPUTS = ("text_embeds", "pooler_output")

@@ -14,13 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from argus.models.image_classifier import (
-    MAX_BATCH,
-    RGB,
-    Float32Array,
-    OnnxImageClassifier,
-    preprocess,
-)
+from argus.arrays import RGB, Float32Array
+from argus.models.image_classifier import MAX_BATCH, OnnxImageClassifier, preprocess
 
 FEATURES_OUTPUT = "pooler_output"
 

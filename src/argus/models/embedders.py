@@ -17,13 +17,11 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.models.image_classifier import Preprocessing, preprocess
 from argus.runtime.session import Session, TensorInfo
-
-RGB = npt.NDArray[np.uint8]
-Float32Array = npt.NDArray[np.float32]
 
 #: Outputs that hold the image vector, best first.
 VECTOR_OUTPUTS = ("image_embeds", "pooler_output", "last_hidden_state")

@@ -18,13 +18,13 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.models.base import InferenceModel
 from argus.runtime import dlib as rt
 from argus.runtime.opencv import fit_max_side, rgb_uint8
 from argus.vision.boxes import clip
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 FaceInput = tuple[RGB, Detections]
 T = TypeVar("T")
 
@@ -249,6 +249,10 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
     @property
     def providers(self) -> list[str]:
         return list(rt.PROVIDERS)
+
+    @property
+    def dim(self) -> int:
+        return 128
 
     @property
     def threshold(self) -> float:

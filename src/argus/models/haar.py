@@ -18,14 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.models.base import InferenceModel
 from argus.runtime.opencv import Cascade, equalized_gray, fit_max_side, rgb_uint8
 from argus.vision.boxes import clip
 from argus.vision.detections import Detections
-
-RGB = npt.NDArray[np.uint8]
 
 
 @dataclass(frozen=True)

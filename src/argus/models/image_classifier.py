@@ -23,12 +23,11 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.runtime.session import Session, TensorInfo
 
-RGB = npt.NDArray[np.uint8]
-Float32Array = npt.NDArray[np.float32]
 Scores = list[tuple[str, float]]
 Activation = Literal["softmax", "sigmoid", "none"]
 

@@ -20,13 +20,14 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
-from argus.models.base import InferenceModel
 from argus.models.coco_labels import COCO_LABELS
+from argus.models.detector import OnnxDetector
 from argus.models.tfjs_preprocess import as_rgb
 from argus.runtime.session import Session
 from argus.vision.boxes import nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 INPUT_SIZE = 416
 STRIDES = (8, 16, 32)
@@ -125,27 +126,21 @@ def decode(
     return Detections.from_arrays(xyxy, score[kept], [COCO_LABELS[int(c)] for c in classes[kept]])
 
 
-class NanoDetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
+class NanoDetDetector(OnnxDetector):
     """COCO objects in RGB images: one :class:`Detections` per image, labels from COCO-80.
 
     ``score_threshold`` and ``iou_threshold`` default to the spec's ``"score"`` and ``"iou"``.
     """
 
-    _session: Session | None = None
+    default_score = 0.35
+    default_iou = 0.6
 
-    def _load(self) -> None:
-        session = self.context.session("model")
+    def _check(self, session: Session) -> None:
         if len(session.outputs) != 2 * len(STRIDES):
             raise ModelLoadFailed(f"{self.name}: expected 6 outputs, got {len(session.outputs)}")
-        self._session = session
-
-    def _unload(self) -> None:
-        self._session = None
 
     def _run(self, blob: Float32Array) -> tuple[list[Float32Array], list[Float32Array]]:
-        session = self._session
-        if session is None:
-            raise ModelLoadFailed(f"{self.name} is not loaded")
+        session = self.session
         outs = [
             np.asarray(o, np.float32)[0] for o in session.run({session.inputs[0].name: blob[None]})
         ]
@@ -155,26 +150,7 @@ class NanoDetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
             raise ModelLoadFailed(f"{self.name}: unexpected output shapes")
         return classes, regs
 
-    def detect(
-        self,
-        images: Sequence[npt.NDArray[np.uint8]],
-        *,
-        score_threshold: float | None = None,
-        iou_threshold: float | None = None,
-    ) -> list[Detections]:
-        """Like :meth:`predict`, with thresholds overridden for this call."""
-        with self.using():
-            return self._detect(images, score_threshold, iou_threshold)
-
-    def _detect(
-        self,
-        images: Sequence[npt.NDArray[np.uint8]],
-        score_threshold: float | None,
-        iou_threshold: float | None,
-    ) -> list[Detections]:
-        th = self.spec.thresholds
-        score = th.get("score", 0.35) if score_threshold is None else score_threshold
-        iou = th.get("iou", 0.6) if iou_threshold is None else iou_threshold
+    def _detect(self, images: Sequence[RGB], score: float, iou: float) -> list[Detections]:
         results: list[Detections] = []
         for image in images:
             if image.shape[0] == 0 or image.shape[1] == 0:
@@ -185,6 +161,3 @@ class NanoDetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
             size = (int(image.shape[1]), int(image.shape[0]))
             results.append(decode(classes, regs, box, size, score, iou))
         return results
-
-    def _predict(self, batch: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
-        return self._detect(batch, None, None)

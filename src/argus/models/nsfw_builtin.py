@@ -23,9 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
+from argus.arrays import RGB
 from argus.models.base import InferenceModel, ModelContext
 from argus.models.nudenet import EXPOSED_LABELS, NudeNetDetector
 from argus.vision.detections import Detections
@@ -33,7 +31,6 @@ from argus.vision.detections import Detections
 if TYPE_CHECKING:
     from argus.models.catalog import ModelSpec
 
-RGB = npt.NDArray[np.uint8]
 Scores = list[tuple[str, float]]
 
 LABELS: tuple[str, str] = ("normal", "nsfw")

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
-from argus.models.tfjs_preprocess import Float32Array, as_rgb, resize_bilinear
+from argus.models.tfjs_preprocess import as_rgb, resize_bilinear
 from argus.runtime.session import Session
 
 LABELS: tuple[str, ...] = ("drawings", "hentai", "neutral", "porn", "sexy")

@@ -21,14 +21,15 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.errors import ModelLoadFailed
-from argus.models.base import InferenceModel, ModelContext
+from argus.models.detector import OnnxDetector
 from argus.runtime.session import Session
 from argus.vision.boxes import clip, nms
-from argus.vision.detections import Detections, Float32Array
+from argus.vision.detections import Detections
 
 if TYPE_CHECKING:
-    from argus.models.catalog import ModelSpec
+    pass
 
 #: Class names in the order of the graph's score channels.
 LABELS: tuple[str, ...] = (
@@ -128,36 +129,18 @@ def _as_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     raise ValueError(f"expected an (H, W, 3) RGB image, got shape {arr.shape}")
 
 
-class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
+class NudeNetDetector(OnnxDetector):
     """NudeNet body parts: one :class:`Detections` per RGB image, labels from :data:`LABELS`.
 
     Scores are class confidences in [0, 1]. ``score_threshold`` and ``iou_threshold`` default to
     the spec's ``"score"`` and ``"iou"`` thresholds (0.25 and 0.45, NudeNet's own).
     """
 
-    def __init__(
-        self,
-        spec: ModelSpec,
-        context: ModelContext,
-        *,
-        score_threshold: float | None = None,
-        iou_threshold: float | None = None,
-    ) -> None:
-        super().__init__(spec, context)
-        th = spec.thresholds
-        self.score_threshold = th.get("score", 0.25) if score_threshold is None else score_threshold
-        self.iou_threshold = th.get("iou", 0.45) if iou_threshold is None else iou_threshold
-        self._session: Session | None = None
-        self._batched = False
+    default_score = 0.25
+    default_iou = 0.45
+    _batched = False
 
-    @property
-    def providers(self) -> list[str]:
-        if self._session is None:
-            return super().providers
-        return list(self._session.providers)
-
-    def _load(self) -> None:
-        session = self.context.session("model")
+    def _check(self, session: Session) -> None:
         out_shape = session.outputs[0].shape if session.outputs else ()
         channels = out_shape[1] if len(out_shape) == 3 else None
         if isinstance(channels, int) and channels != 4 + len(LABELS):
@@ -166,15 +149,9 @@ class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
             )
         batch_dim = session.inputs[0].shape[0] if session.inputs[0].shape else 1
         self._batched = not isinstance(batch_dim, int)
-        self._session = session
-
-    def _unload(self) -> None:
-        self._session = None
 
     def _run(self, blobs: Float32Array) -> npt.NDArray[np.float32]:
-        session = self._session
-        if session is None:
-            raise ModelLoadFailed(f"{self.name} is not loaded")
+        session = self.session
         name = session.inputs[0].name
         if self._batched:
             return np.asarray(session.run({name: blobs})[0], np.float32)
@@ -182,25 +159,7 @@ class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
             [np.asarray(session.run({name: b[None]})[0], np.float32) for b in blobs]
         )
 
-    def detect(
-        self,
-        images: Sequence[npt.NDArray[np.uint8]],
-        *,
-        score_threshold: float | None = None,
-        iou_threshold: float | None = None,
-    ) -> list[Detections]:
-        """Like :meth:`predict`, with thresholds overridden for this call."""
-        with self.using():
-            return self._detect(images, score_threshold, iou_threshold)
-
-    def _detect(
-        self,
-        images: Sequence[npt.NDArray[np.uint8]],
-        score_threshold: float | None,
-        iou_threshold: float | None,
-    ) -> list[Detections]:
-        score = self.score_threshold if score_threshold is None else score_threshold
-        iou = self.iou_threshold if iou_threshold is None else iou_threshold
+    def _detect(self, images: Sequence[RGB], score: float, iou: float) -> list[Detections]:
         results: list[Detections] = []
         for start in range(0, len(images), MAX_BATCH):
             chunk = [_as_rgb(img) for img in images[start : start + MAX_BATCH]]
@@ -214,6 +173,3 @@ class NudeNetDetector(InferenceModel[npt.NDArray[np.uint8], Detections]):
                     out[i] = decode(raw[j], prepared[j][1], (w, h), score, iou)
             results.extend(out)
         return results
-
-    def _predict(self, batch: Sequence[npt.NDArray[np.uint8]]) -> list[Detections]:
-        return self._detect(batch, None, None)

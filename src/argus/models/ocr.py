@@ -47,11 +47,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import Float32Array, UInt8Image
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel, ModelContext
 from argus.models.ocr_postprocess import (
-    FloatArray,
-    UInt8Image,
     crop_quad,
     ctc_greedy_decode,
     db_boxes,
@@ -205,7 +204,7 @@ class PaddleOcr(InferenceModel[npt.NDArray[np.uint8], Detections]):
             raise ModelLoadFailed(f"{self.name} is not loaded")
         return self._det, self._rec
 
-    def detect_quads(self, image_bgr: UInt8Image) -> FloatArray:
+    def detect_quads(self, image_bgr: UInt8Image) -> Float32Array:
         """Text quads ``(N, 4, 2)`` float32 in the image's pixels, in reading order."""
         det, _ = self._sessions()
         raw_h, raw_w = image_bgr.shape[:2]
@@ -223,7 +222,7 @@ class PaddleOcr(InferenceModel[npt.NDArray[np.uint8], Detections]):
             box_thresh=self.box_threshold,
             unclip_ratio=DET_UNCLIP_RATIO,
         )
-        kept: list[FloatArray] = []
+        kept: list[Float32Array] = []
         for quad in quads:
             q = order_quad(quad)
             q[:, 0] = np.clip(q[:, 0], 0, w - 1)

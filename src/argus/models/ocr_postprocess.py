@@ -20,8 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pyclipper
 
-FloatArray = npt.NDArray[np.float32]
-UInt8Image = npt.NDArray[np.uint8]
+from argus.arrays import Float32Array, UInt8Image
 
 #: Detector input: normalisation ``(x / 255 - 0.5) / 0.5``, dims a multiple of this stride.
 DET_STRIDE = 32
@@ -50,13 +49,13 @@ def det_input_size(
     return int(w), int(h)
 
 
-def normalize_chw(image: UInt8Image) -> FloatArray:
+def normalize_chw(image: UInt8Image) -> Float32Array:
     """(H, W, 3) uint8 -> (3, H, W) float32 in [-1, 1] (PaddleOCR's mean = std = 0.5)."""
     x = image.astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
-def _mini_box(points: npt.NDArray[np.floating]) -> tuple[FloatArray, float]:
+def _mini_box(points: npt.NDArray[np.floating]) -> tuple[Float32Array, float]:
     """Minimum-area rectangle of a point set, as a quad (tl, tr, br, bl), and its short side."""
     rect = cv2.minAreaRect(points.reshape(-1, 1, 2).astype(np.float32))
     pts = sorted(cv2.boxPoints(rect).tolist(), key=lambda p: p[0])
@@ -66,7 +65,7 @@ def _mini_box(points: npt.NDArray[np.floating]) -> tuple[FloatArray, float]:
     return quad, float(min(rect[1]))
 
 
-def _box_score(prob: FloatArray, quad: FloatArray) -> float:
+def _box_score(prob: Float32Array, quad: Float32Array) -> float:
     """Mean probability inside ``quad`` (PaddleOCR's "fast" score mode)."""
     h, w = prob.shape
     x0 = int(np.clip(np.floor(quad[:, 0].min()), 0, w - 1))
@@ -79,7 +78,7 @@ def _box_score(prob: FloatArray, quad: FloatArray) -> float:
     return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
 
 
-def unclip(quad: FloatArray, ratio: float) -> FloatArray | None:
+def unclip(quad: Float32Array, ratio: float) -> Float32Array | None:
     """Grow a quad outwards by ``area * ratio / perimeter`` (DB's shrink undone).
 
     Returns the offset polygon as ``(K, 2)`` float32, or None when the offset is degenerate.
@@ -97,7 +96,7 @@ def unclip(quad: FloatArray, ratio: float) -> FloatArray | None:
 
 
 def db_boxes(
-    prob: FloatArray,
+    prob: Float32Array,
     dest_size: tuple[int, int],
     *,
     thresh: float = 0.3,
@@ -106,7 +105,7 @@ def db_boxes(
     max_candidates: int = 1000,
     min_size: float = 3.0,
     dilate: bool = True,
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[Float32Array, Float32Array]:
     """Text quads from a DB probability map.
 
     Args:
@@ -129,7 +128,7 @@ def db_boxes(
     if dilate:
         bitmap = np.asarray(cv2.dilate(bitmap, np.ones((2, 2), np.uint8)), np.uint8)
     contours, _ = cv2.findContours(bitmap * 255, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-    quads: list[FloatArray] = []
+    quads: list[Float32Array] = []
     scores: list[float] = []
     for contour in contours[:max_candidates]:
         quad, short = _mini_box(np.asarray(contour, np.float32))
@@ -153,7 +152,7 @@ def db_boxes(
     return np.stack(quads).astype(np.float32), np.asarray(scores, np.float32)
 
 
-def order_quad(points: npt.NDArray[np.floating]) -> FloatArray:
+def order_quad(points: npt.NDArray[np.floating]) -> Float32Array:
     """Four points in the order top-left, top-right, bottom-right, bottom-left."""
     by_x = points[np.argsort(points[:, 0], kind="stable")]
     left = by_x[:2][np.argsort(by_x[:2, 1], kind="stable")]
@@ -161,14 +160,14 @@ def order_quad(points: npt.NDArray[np.floating]) -> FloatArray:
     return np.array([left[0], right[0], right[1], left[1]], dtype=np.float32)
 
 
-def quad_sides(quad: FloatArray) -> tuple[float, float]:
+def quad_sides(quad: Float32Array) -> tuple[float, float]:
     """``(width, height)`` of a quad: its longest top/bottom and left/right edges."""
     width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
     height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
     return float(width), float(height)
 
 
-def reading_order(quads: FloatArray, line_tolerance: float = 10.0) -> npt.NDArray[np.intp]:
+def reading_order(quads: Float32Array, line_tolerance: float = 10.0) -> npt.NDArray[np.intp]:
     """Indices of ``quads`` top-to-bottom, then left-to-right within a line.
 
     Quads whose top-left corners are less than ``line_tolerance`` pixels apart vertically count
@@ -185,7 +184,7 @@ def reading_order(quads: FloatArray, line_tolerance: float = 10.0) -> npt.NDArra
     return np.asarray(order, dtype=np.intp)
 
 
-def expand_quad(quad: FloatArray, along: float, across: float) -> FloatArray:
+def expand_quad(quad: Float32Array, along: float, across: float) -> Float32Array:
     """Grow a quad about its own axes by fractions of its line thickness (its shorter side).
 
     ``along`` is added at both ends of the line (along its longer axis), ``across`` above and
@@ -208,7 +207,7 @@ def expand_quad(quad: FloatArray, along: float, across: float) -> FloatArray:
     )
 
 
-def crop_quad(image: UInt8Image, quad: FloatArray) -> UInt8Image:
+def crop_quad(image: UInt8Image, quad: Float32Array) -> UInt8Image:
     """The text line inside ``quad``, warped upright; tall crops (h/w >= 1.5) turned 90° left.
 
     The crop is at least 1x1 pixel; outside the image the border pixels are repeated.
@@ -225,7 +224,7 @@ def crop_quad(image: UInt8Image, quad: FloatArray) -> UInt8Image:
     return np.asarray(out, dtype=np.uint8)
 
 
-def rec_batch(crops: Sequence[UInt8Image]) -> FloatArray:
+def rec_batch(crops: Sequence[UInt8Image]) -> Float32Array:
     """Recogniser input for crops of one batch: (B, 3, 48, W) float32 in [-1, 1].
 
     Each crop is resized to height 48 keeping its aspect ratio; the batch width is
@@ -243,7 +242,7 @@ def rec_batch(crops: Sequence[UInt8Image]) -> FloatArray:
     return out
 
 
-def ctc_greedy_decode(probs: FloatArray, characters: Sequence[str]) -> list[tuple[str, float]]:
+def ctc_greedy_decode(probs: Float32Array, characters: Sequence[str]) -> list[tuple[str, float]]:
     """Greedy CTC decoding of recogniser output.
 
     Args:

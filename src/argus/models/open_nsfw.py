@@ -18,11 +18,11 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from argus.arrays import RGB
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.runtime.session import Session
 
-RGB = npt.NDArray[np.uint8]
 Scores = list[tuple[str, float]]
 
 MEAN_BGR = np.array([104.0, 117.0, 123.0], np.float32)

@@ -28,20 +28,19 @@ bounding boxes (not a rotated IoU: plates rarely overlap). Graphs with NMS built
 from __future__ import annotations
 
 import ast
-import threading
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Quads
 from argus.errors import ServiceUnavailable
-from argus.models.base import InferenceModel, ModelContext
+from argus.models.base import InferenceModel
 from argus.models.catalog import ModelFile, ModelSpec, PackageSource
+from argus.models.tasks import Detector, TextReader
 from argus.vision.boxes import iou_matrix, nms
 from argus.vision.detections import Detections
 
@@ -49,8 +48,6 @@ if TYPE_CHECKING:
     from argus.config import AnonymizeSettings
     from argus.models.pool import ModelPool
 
-RGB = npt.NDArray[np.uint8]
-Quads = npt.NDArray[np.float32]
 LABEL = "plate"
 CASCADE = "haar-plate-ru"
 OCR = "ppocr-v4"
@@ -185,10 +182,10 @@ def builtin_plates(
 ) -> Detections:
     """Plates found by the cascade, confirmed or completed by OCR (see the module docstring);
     a plate-like line is grown to the plate's extent by :func:`plate_extent`."""
-    cascade = pool.get(CASCADE).predict_one(image)
+    cascade = pool.get(CASCADE, Detector).predict_one(image)
     if not use_ocr:
         return plates(box_corners(cascade.xyxy), cascade.scores, ["cascade"] * len(cascade))
-    text = pool.get(OCR).predict_one(image)
+    text = pool.get(OCR, TextReader).predict_one(image)
     quads: list[Quads] = []
     scores: list[float] = []
     sources: list[str] = []
@@ -300,7 +297,11 @@ def _metadata_value(meta: Mapping[str, str], key: str) -> object:
 
 
 class YoloPlateDetector(InferenceModel[RGB, Detections]):
-    """A user's YOLOv8 / YOLOv8-OBB plate detector (ONNX); see the module docstring."""
+    """A user's YOLOv8 / YOLOv8-OBB plate detector (ONNX); see the module docstring.
+
+    ``predict`` keeps boxes from :attr:`score` up and merges them above :attr:`iou`;
+    :meth:`detect` takes both per call (the configured ``plate_score`` / ``plate_iou``).
+    """
 
     score: float = 0.25
     iou: float = 0.45
@@ -334,13 +335,31 @@ class YoloPlateDetector(InferenceModel[RGB, Detections]):
         self.load()
         return self._obb
 
+    def detect(
+        self,
+        images: Sequence[RGB],
+        *,
+        score_threshold: float | None = None,
+        iou_threshold: float | None = None,
+    ) -> list[Detections]:
+        """Like :meth:`predict`, with thresholds overridden for this call."""
+        with self.using():
+            return self._detect(images, score_threshold, iou_threshold)
+
     def _predict(self, batch: Sequence[RGB]) -> list[Detections]:
+        return self._detect(batch, None, None)
+
+    def _detect(
+        self, batch: Sequence[RGB], score: float | None, iou: float | None
+    ) -> list[Detections]:
         out: list[Detections] = []
         name = self._session.inputs[0].name
+        score = self.score if score is None else score
+        iou = self.iou if iou is None else iou
         for image in batch:
             tensor, box = letterbox(np.ascontiguousarray(image[:, :, :3]), self._size)
             raw = np.asarray(self._session.run({name: tensor})[0], np.float32)
-            quads, scores, _ = decode_yolo(raw, obb=self._obb, score=self.score, iou=self.iou)
+            quads, scores, _ = decode_yolo(raw, obb=self._obb, score=score, iou=iou)
             shift = np.asarray([box.pad_x, box.pad_y], np.float32)
             quads = ((quads - shift) / np.float32(box.ratio)).astype(np.float32)
             h, w = image.shape[:2]
@@ -351,15 +370,10 @@ class YoloPlateDetector(InferenceModel[RGB, Detections]):
         return out
 
 
-_user_models: weakref.WeakKeyDictionary[ModelPool, dict[Path, YoloPlateDetector]] = (
-    weakref.WeakKeyDictionary()
-)
-_user_lock = threading.Lock()
-
-
 def user_model(pool: ModelPool, settings: AnonymizeSettings) -> YoloPlateDetector:
-    """The plate model named by ``settings.plate_model``, loaded once per pool (process);
-    ServiceUnavailable (503, as the seed answered without its model) when it cannot be read."""
+    """The plate model named by ``settings.plate_model``, kept by the pool (loaded once, then
+    unloaded and reloaded like the catalog's models); ServiceUnavailable (503, as the seed
+    answered without its model) when it cannot be read."""
     path = settings.plate_model
     assert path is not None
     path = path.expanduser().resolve()
@@ -368,34 +382,30 @@ def user_model(pool: ModelPool, settings: AnonymizeSettings) -> YoloPlateDetecto
             f"plate model {str(path)!r} not found: export the seed's best.pt with "
             "`yolo export model=best.pt format=onnx` and set ARGUS_ANONYMIZE__PLATE_MODEL"
         )
-    with _user_lock:
-        models = _user_models.setdefault(pool, {})
-        model = models.get(path)
-        if model is None:
-            spec = ModelSpec(
-                name=f"plate-yolo:{path.name}",
-                task="object-detection",
-                family="argus.models.plates:YoloPlateDetector",
-                source=PackageSource("argus"),
-                files=(ModelFile("model", str(path)),),
-                license="the user's model",
-                description="User YOLOv8/YOLOv8-OBB plate detector (ONNX).",
-                labels=(LABEL,),
-            )
-            model = YoloPlateDetector(spec, ModelContext({"model": path}, pool.settings.runtime))
-            models[path] = model
-    model.score, model.iou = settings.plate_score, settings.plate_iou
+    spec = ModelSpec(
+        name=f"plate-yolo:{path}",
+        task="object-detection",
+        family="argus.models.plates:YoloPlateDetector",
+        source=PackageSource("argus"),
+        files=(ModelFile("model", str(path)),),
+        license="the user's model",
+        description="User YOLOv8/YOLOv8-OBB plate detector (ONNX).",
+        labels=(LABEL,),
+    )
     try:
-        model.load()
+        return pool.local(spec, {"model": path}, YoloPlateDetector)
     except Exception as exc:
         raise ServiceUnavailable(f"plate model {str(path)!r} cannot be loaded: {exc}") from None
-    return model
 
 
 def detect_plates(pool: ModelPool, settings: AnonymizeSettings, image: RGB) -> Detections:
     """Plates in one RGB image with the configured detector."""
     if settings.plate_model is not None:
-        return user_model(pool, settings).predict_one(image)
+        model = user_model(pool, settings)
+        (found,) = model.detect(
+            [image], score_threshold=settings.plate_score, iou_threshold=settings.plate_iou
+        )
+        return found
     return builtin_plates(
         pool,
         image,

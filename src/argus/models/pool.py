@@ -1,11 +1,12 @@
 """`ModelPool`: load models on demand, keep a preload list, unload by TTL and LRU under a budget.
 
-The pool is the only owner of loaded models. ``get(name)`` returns a loaded model (loading it at
-most once even under concurrent requests); idle models are unloaded after ``ttl_s``, and when the
-estimated memory of loaded models exceeds the budget the least recently used non-preloaded ones go
-first. Given :class:`BackgroundPulls` (the server's pool, when not offline), a hub model that is not
-on disk is pulled in the background on first use and the caller gets
-:class:`~argus.errors.ModelDownloading` until it is there.
+The pool is the only owner of loaded models. ``get(name, kind)`` returns a loaded model (loading
+it at most once even under concurrent requests) typed as, and checked to be, a ``kind``: a task
+protocol of :mod:`argus.models.tasks` or a model class; idle models are unloaded after
+``ttl_s``, and when the estimated memory of loaded models exceeds the budget the least recently
+used non-preloaded ones go first. Given :class:`BackgroundPulls` (the server's pool, when not
+offline), a hub model that is not on disk is pulled in the background on first use and the
+caller gets :class:`~argus.errors.ModelDownloading` until it is there.
 """
 
 from __future__ import annotations
@@ -13,20 +14,23 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from argus.config import Settings
-from argus.errors import ModelDownloading, ModelNotInstalled
+from argus.errors import ModelDownloading, ModelNotInstalled, WrongModelKind
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
 from argus.models.catalog import Catalog, HubSource, ModelSpec
+from argus.models.tasks import implements, serves
 from argus.runtime.memory import release_freed_memory
 
 if TYPE_CHECKING:
     from argus.models.hub.background import BackgroundPulls
 
 AnyModel = InferenceModel[Any, Any]
+M = TypeVar("M")
 
 
 def model_class(spec: ModelSpec) -> type[AnyModel]:
@@ -93,17 +97,38 @@ class ModelPool:
             self._models[name] = created
             return created
 
-    def get(self, name: str) -> AnyModel:
-        """A loaded model; unloads idle or over-budget models first."""
-        m = self.model(name)
-        m.load()
-        m.last_used = self._clock()
-        self.evict(keep=name)
+    def get(self, name: str, kind: type[M]) -> M:
+        """The model ``name``, loaded, as a ``kind`` (a task protocol of
+        :mod:`argus.models.tasks` or a model class); unloads idle or over-budget models first.
+
+        Raises :class:`WrongModelKind` (400) before loading when the model is not a ``kind``.
+        """
+        return self._ready(self.model(name), kind)
+
+    def local(self, spec: ModelSpec, files: Mapping[str, Path], kind: type[M]) -> M:
+        """A model from files outside the catalog (a user's own, e.g. the plate model), made
+        once per pool under ``spec.name``, then loaded, timed and unloaded like the others."""
+        with self._lock:
+            m = self._models.get(spec.name)
+            if m is None:
+                ctx = ModelContext(files, self.settings.runtime, self._session_factory)
+                m = model_class(spec)(spec, ctx)
+                m.clock = self._clock
+                self._models[spec.name] = m
+        return self._ready(m, kind)
+
+    def _ready(self, model: AnyModel, kind: type[M]) -> M:
+        m = model  # narrowed to ``kind`` below; ``model`` stays the pool's view
+        if not serves(model.spec.task, kind) or not implements(m, kind):
+            raise WrongModelKind(model.name, model.spec.task, getattr(kind, "__name__", str(kind)))
+        model.load()
+        model.last_used = self._clock()
+        self.evict(keep=model.name)
         return m
 
     def preload(self) -> None:
         for name in self._preload:
-            self.get(name)
+            self.get(name, InferenceModel)
 
     def loaded_memory_mb(self) -> float:
         return sum(m.spec.memory_mb for m in self._models.values() if m.loaded)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-Float32Array = npt.NDArray[np.float32]
+from argus.arrays import Float32Array
 
 
 def _coords(

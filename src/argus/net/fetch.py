@@ -25,7 +25,7 @@ import httpx
 
 from argus.config import AnalysisSettings
 from argus.config.units import bytes_to_mb
-from argus.errors import InvalidInput, PayloadTooLarge
+from argus.errors import FetchFailed, PayloadTooLarge, UrlNotAllowed
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -33,18 +33,6 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class UrlNotAllowed(InvalidInput):
-    """The URL's scheme or address is one Argus does not fetch (SSRF guard)."""
-
-    code = "url_not_allowed"
-
-
-class FetchFailed(InvalidInput):
-    """The URL could not be fetched: unreachable, timed out, or an HTTP error status."""
-
-    code = "fetch_failed"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from argus.config import Settings
 from argus.errors import ArgusError, ModelNotInstalled
 from argus.imaging import Picture, decode
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, In, Model, Out
 from argus.pipelines.collections import CollectionStore
 from argus.pipelines.operations import extra, offline, regions, seed
 from argus.pipelines.operations.base import (
@@ -83,10 +84,11 @@ class AnalysisRun:
 
     # -- models
 
-    async def predict(self, name: str, item: Any) -> Any:
-        """``pool.get(name).predict_one(item)`` in a worker thread, one call per model at once."""
+    async def predict(self, name: str, kind: type[Model[In, Out]], item: In) -> Out:
+        """``pool.get(name, kind).predict_one(item)`` in a worker thread, one call per model at
+        once."""
         async with self.model_lock(name):
-            model = await asyncio.to_thread(self.pool.get, name)
+            model = await asyncio.to_thread(self.pool.get, name, kind)
             return await asyncio.to_thread(model.predict_one, item)
 
     def model_lock(self, name: str) -> asyncio.Lock:
@@ -111,12 +113,12 @@ class AnalysisRun:
         async def find() -> Detections:
             name = self.settings.analysis.face_model
             try:
-                dets: Detections = await self.predict(name, self.picture.pixels)
+                dets: Detections = await self.predict(name, Detector, self.picture.pixels)
             except ModelNotInstalled:
                 if name == FALLBACK_FACE_MODEL:
                     raise
                 log.warning("%s is not installed: faces from %s", name, FALLBACK_FACE_MODEL)
-                dets = await self.predict(FALLBACK_FACE_MODEL, self.picture.pixels)
+                dets = await self.predict(FALLBACK_FACE_MODEL, Detector, self.picture.pixels)
             dets = dets[dets.scores >= self.settings.analysis.face_min_score]
             return dets.sorted_by_score()
 
@@ -131,15 +133,15 @@ class AnalysisRun:
             sure = self.settings.analysis.person_min_score
             for name in self.settings.analysis.person_models:
                 try:
-                    dets: Detections = await self.predict(name, self.picture.pixels)
+                    dets: Detections = await self.predict(name, Detector, self.picture.pixels)
                 except ModelNotInstalled:
                     log.warning("%s is not installed: the person box comes from the face", name)
                     continue
                 people = dets[np.asarray([label == "person" for label in dets.labels], bool)]
                 strong = people[people.scores >= sure]
                 weak = people[people.scores < sure]
-                full = _concat(full, strong) if len(full) else strong
-                upper = _concat(upper, weak) if len(upper) else weak
+                full = Detections.concat([full, strong])
+                upper = Detections.concat([upper, weak])
             box, how = regions.prominent_person(full, upper, face, self.size)
             log.debug("prominent person from %s: %s", how, box)
             return box
@@ -171,14 +173,6 @@ class AnalysisRun:
             return Region(self.picture.pixels, None)
         x1, y1, x2, y2 = regions.int_box(box, self.size)
         return Region(self.picture.pixels[y1:y2, x1:x2], [x1, y1, x2, y2])
-
-
-def _concat(a: Detections, b: Detections) -> Detections:
-    return Detections.from_arrays(
-        np.concatenate([a.xyxy, b.xyxy]),
-        np.concatenate([a.scores, b.scores]),
-        a.labels + b.labels,
-    )
 
 
 async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) -> OperationResult:

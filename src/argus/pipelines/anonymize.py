@@ -21,20 +21,20 @@ from pathlib import PurePath
 from typing import Literal
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
+from argus.arrays import RGB
 from argus.config import Settings
 from argus.errors import ModelNotInstalled
 from argus.models.plates import detect_plates
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 from argus.redact import Mode, box_quads, load_cover, redact
 from argus.timing import span
 from argus.vision.boxes import clip, expand
 from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 Targets = Literal["plates", "faces", "both"]
 Format = Literal["webp", "png", "jpeg"]
 EXTENSIONS: dict[str, str] = {"webp": ".webp", "png": ".png", "jpeg": ".jpg"}
@@ -88,8 +88,7 @@ def face_model(pool: ModelPool, settings: Settings) -> str:
 
 def find_faces(pool: ModelPool, settings: Settings, image: RGB) -> Detections:
     name = face_model(pool, settings)
-    found = pool.get(name).predict_one(image)
-    assert isinstance(found, Detections)
+    found = pool.get(name, Detector).predict_one(image)
     h, w = image.shape[:2]
     grown = clip(expand(found.xyxy, (settings.anonymize.face_expand - 1) / 2), (w, h))
     polygons = [[[float(x), float(y)] for x, y in quad] for quad in box_quads(grown)]
@@ -108,19 +107,7 @@ def find_targets(pool: ModelPool, settings: Settings, image: RGB, targets: Targe
         parts.append(detect_plates(pool, settings.anonymize, image))
     if targets in ("faces", "both"):
         parts.append(find_faces(pool, settings, image))
-    return concat(parts)
-
-
-def concat(parts: list[Detections]) -> Detections:
-    if not parts:
-        return Detections.empty()
-    keys = ("polygon", "source")
-    return Detections.from_arrays(
-        np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
-        np.concatenate([p.scores for p in parts]),
-        [label for p in parts for label in p.labels],
-        data={k: [v for p in parts for v in p.data.get(k, [None] * len(p))] for k in keys},
-    )
+    return Detections.concat(parts)
 
 
 def anonymize(

@@ -35,11 +35,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import Settings
 from argus.errors import Interrupted
 from argus.imaging.transcode import InFrame, Transcoder
 from argus.models.plates import detect_plates
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector
 from argus.pipelines.anonymize import DEFAULT_MODES, AnonymizeOptions, Targets
 from argus.pipelines.video_tracks import CoverPlanner, Hit, Region
 from argus.redact import box_quads, load_cover, redact
@@ -47,7 +49,6 @@ from argus.vision.boxes import clip, expand
 from argus.vision.detections import Detections
 from argus.vision.tracking import Tracker
 
-RGB = npt.NDArray[np.uint8]
 Progress = Callable[[int, int | None], None]
 MAX_AUTO_WORKERS = 8
 
@@ -103,7 +104,7 @@ def detect_frames(
     conf = settings.anonymize
     faces: list[Detections] = [Detections.empty()] * len(frames)
     if targets in ("faces", "both"):
-        faces = list(pool.get(conf.video_face_model).predict(frames))
+        faces = list(pool.get(conf.video_face_model, Detector).predict(frames))
     plate_conf = conf.model_copy(update={"plate_ocr": conf.video_plate_ocr})
     out: list[Found] = []
     for image, found in zip(frames, faces, strict=True):

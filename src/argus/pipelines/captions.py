@@ -15,31 +15,14 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
+from argus.arrays import RGB
 from argus.config import Settings
-from argus.errors import ArgusError
+from argus.errors import ArgusError, CaptionerMissing, CaptionFailed
 from argus.llm.base import LlmFailed, RetryPolicy
 from argus.llm.image import jpeg_for_llm
 from argus.llm.providers import make_provider
 from argus.models.pool import ModelPool
-
-RGB = npt.NDArray[np.uint8]
-
-
-class CaptionerMissing(ArgusError):
-    """No captioning model is installed and no LLM provider is configured."""
-
-    code = "model_not_installed"
-    status = 409
-
-
-class CaptionFailed(ArgusError):
-    """Every configured LLM provider failed to caption."""
-
-    code = "caption_failed"
-    status = 502
+from argus.models.tasks import Captioner
 
 
 @dataclass(frozen=True)
@@ -89,7 +72,7 @@ async def describe(
     if captioner_installed(settings, pool):
 
         def work() -> str:
-            text: str = pool.get(name).predict_one((pixels, max_length))
+            text = pool.get(name, Captioner).predict_one((pixels, max_length))
             return text
 
         if lock is None:

@@ -21,8 +21,9 @@ import numpy.typing as npt
 
 from argus.categories import CATEGORIES, CategoryAnswer
 from argus.models.catalog import Catalog
-from argus.models.clip_text import ClipTextEncoder, normalised
+from argus.models.clip_text import normalised
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageEmbedder, TextEmbedder
 
 LOGIT_SCALE = 100.0
 #: Seed 000's Chinese names of the eight keys (for the answer's description).
@@ -136,11 +137,8 @@ def classify_clip(
     prompts: Mapping[str, Sequence[str]] | None = None,
 ) -> CategoryAnswer:
     """One RGB image through both towers (blocking: run it in a thread)."""
-    text = pool.get(text_model)
-    if not isinstance(text, ClipTextEncoder):
-        raise TypeError(f"{text_model} is not a CLIP text encoder")
-    classes = text.embed_prompts(prompt_groups(prompts))
-    image = pool.get(image_model)
+    classes = pool.get(text_model, TextEmbedder).embed_prompts(prompt_groups(prompts))
+    image = pool.get(image_model, ImageEmbedder)
     vector = np.asarray(image.predict([pixels])[0], dtype=np.float32)
     if vector.shape[-1] != classes.shape[-1]:
         raise ValueError(

@@ -25,9 +25,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.config import FaceSettings
 
-RGB = npt.NDArray[np.uint8]
 QUALITY_SIDE = 112
 STANDARD_CONTRAST = 50.0
 NOSE_DEPTH = 0.35

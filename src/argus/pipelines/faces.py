@@ -24,15 +24,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Float32Array
 from argus.config import FaceSettings
-from argus.errors import ArgusError, InvalidInput
+from argus.errors import DimensionMismatch, InvalidInput, NoQualifiedFace
 from argus.models.arcface import l2_normalise
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, FaceEmbedder, FaceLandmarker
 from argus.pipelines import face_quality
 from argus.pipelines.face_quality import Quality
-from argus.vision.detections import Detections, Float32Array
-
-RGB = npt.NDArray[np.uint8]
+from argus.vision.detections import Detections
 
 DLIB_MODEL = "dlib-resnet-face"
 DLIB_DIM = 128
@@ -47,29 +47,6 @@ def dlib_cosine_threshold(
     """Cosine similarity equivalent to dlib's euclidean ``distance`` between descriptors of
     length ``norm``: ``1 - distance^2 / (2 norm^2)`` (0.6 at 1.40 -> 0.908)."""
     return round(1.0 - distance**2 / (2.0 * norm**2), 3)
-
-
-class NoQualifiedFace(ArgusError):
-    """No face was found, or the largest one failed a quality check (named in the message:
-    ``no face detected`` or ``quality check failed: ...``)."""
-
-    code = "no_qualified_face"
-    status = 422
-
-    def __init__(self, message: str, quality: Quality | None = None) -> None:
-        super().__init__(message, failed=quality.failed if quality else ["face_detected"])
-        self.quality = quality
-
-    @property
-    def failed(self) -> list[str]:
-        return self.quality.failed if self.quality is not None else ["face_detected"]
-
-
-class DimensionMismatch(InvalidInput):
-    """Two features of different lengths cannot be compared (400)."""
-
-    def __init__(self, first: int, second: int) -> None:
-        super().__init__(f"feature dimension mismatch: {first} vs {second}")
 
 
 @dataclass(frozen=True)
@@ -155,10 +132,7 @@ class FacePipeline:
         if "distance" in spec.thresholds or name == DLIB_MODEL:
             distance = spec.thresholds.get("distance", DLIB_DISTANCE)
             return FaceModelInfo(name, DLIB_DIM, dlib_cosine_threshold(distance))
-        model = self.pool.get(name)
-        dim = getattr(model, "dim", None)
-        if not isinstance(dim, int):
-            raise InvalidInput(f"{name} does not say its feature size; is it a face model?")
+        dim = self.pool.get(name, FaceEmbedder).dim  # WrongModelKind (400) if not a face model
         return FaceModelInfo(name, dim, float(spec.thresholds.get("similarity", 0.5)))
 
     def threshold(self, name: str | None = None) -> float:
@@ -172,18 +146,20 @@ class FacePipeline:
     ) -> FaceFeature:
         """The feature of the largest face of ``image``; raises :class:`NoQualifiedFace`."""
         strict = self.cfg.strict if strict is None else strict
-        faces: Detections = self.pool.get(self.cfg.detector).predict([image])[0]
+        faces = self.pool.get(self.cfg.detector, Detector).predict([image])[0]
         if len(faces) == 0:
             raise NoQualifiedFace("no face detected")
         face = faces[int(np.argmax(faces.areas))]
         work, work_face, factor, origin = self._maybe_upscale(image, face)
-        work_face = self.pool.get(self.cfg.landmarks).predict([(work, work_face)])[0]
+        work_face = self.pool.get(self.cfg.landmarks, FaceLandmarker).predict([(work, work_face)])[
+            0
+        ]
         assert work_face.landmarks is not None
         quality = face_quality.assess(work, work_face.xyxy[0], work_face.landmarks[0], self.cfg)
         if strict and not quality.passed:
             raise NoQualifiedFace(f"quality check failed: {quality.describe_failures()}", quality)
         name = model or self.cfg.model
-        raw = self.pool.get(name).predict([(work, work_face)])[0]
+        raw = self.pool.get(name, FaceEmbedder).predict([(work, work_face)])[0]
         vector = l2_normalise(np.asarray(raw, np.float32).reshape(1, -1))[0]
         landmarks = work_face.landmarks[0] / np.float32(factor) + origin
         x1, y1, x2, y2 = (float(v) for v in face.xyxy[0])

@@ -19,15 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-import numpy as np
-import numpy.typing as npt
-
+from argus.arrays import RGB
 from argus.config import ImagingSettings, VideoSettings
 from argus.config.units import MIB, mb_to_bytes
 from argus.errors import PayloadTooLarge
 from argus.imaging import VideoFrame, iter_frames, iter_video_frames, probe
-
-RGB = npt.NDArray[np.uint8]
 
 
 class Sampled(NamedTuple):

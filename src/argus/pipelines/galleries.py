@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from argus.config import FaceSettings
-from argus.errors import ArgusError, NotFound, ValidationFailed
+from argus.errors import GalleryExists, NoQualifiedFace, NotFound, ValidationFailed
 from argus.imaging import Picture
-from argus.pipelines.faces import FaceFeature, FacePipeline, NoQualifiedFace
+from argus.pipelines.faces import FaceFeature, FacePipeline
 from argus.pipelines.vector_index import IndexRegistry
 from argus.store import galleries as store
 from argus.store.db import Database
@@ -30,11 +30,6 @@ from argus.store.tables import Face, FaceGallery, FaceSubject
 
 UNKNOWN = "unknown"
 _GALLERY_NAME = re.compile(r"^[\w.-]{1,128}$")
-
-
-class GalleryExists(ArgusError):
-    code = "gallery_exists"
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,15 @@ import re
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from PIL import Image
 
+from argus.arrays import RGB
 from argus.categories import CategoryAnswer
 from argus.imaging import Picture
 from argus.models.pool import ModelPool
+from argus.models.tasks import TextReader
 from argus.pipelines.local_evidence import Evidence, look
 
-RGB = npt.NDArray[np.uint8]
 MODEL = "argus-local"  # the answer's model (and the cache key's)
 OcrMode = Literal["auto", "always", "never"]
 
@@ -147,7 +147,7 @@ def classify_local(picture: Picture, pool: ModelPool, ocr_mode: OcrMode = "auto"
     text_area = 0.0
     clock = False
     if run_ocr:
-        text = pool.get("ppocr-v4").predict([pixels])[0]
+        text = pool.get("ppocr-v4", TextReader).predict([pixels])[0]
         lines = [str(t) for t in text.data.get("text", [])]
         h, w = pixels.shape[:2]
         areas = (text.xyxy[:, 2] - text.xyxy[:, 0]) * (text.xyxy[:, 3] - text.xyxy[:, 1])

@@ -20,15 +20,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB
 from argus.errors import ModelNotInstalled
 from argus.models.coco_labels import COCO_LABELS
 from argus.models.efficientnet_lite import EfficientNetLite
-from argus.models.nanodet import NanoDetDetector
 from argus.models.pool import ModelPool
+from argus.models.tasks import Detector, ThresholdDetector
 from argus.pipelines.imagenet_categories import NUM_CLASSES, category_evidence
 from argus.vision.detections import Detections
-
-RGB = npt.NDArray[np.uint8]
 
 DETECTOR = "nanodet-coco"
 FACES = "centerface"
@@ -150,9 +149,7 @@ def _imagenet(pixels: RGB, pool: ModelPool) -> tuple[npt.NDArray[Any], tuple[str
     """EfficientNet's class probabilities in class order and its labels; None when missing."""
     if not _installed(pool, CLASSIFIER):
         return None
-    classifier = pool.get(CLASSIFIER)
-    if not isinstance(classifier, EfficientNetLite):
-        raise TypeError(f"{CLASSIFIER} must be an EfficientNet-Lite model")
+    classifier = pool.get(CLASSIFIER, EfficientNetLite)
     labels = classifier.labels
     probs = probabilities(classifier.predict([pixels])[0], labels)
     if len(probs) != NUM_CLASSES:
@@ -164,10 +161,7 @@ def _objects(pixels: RGB, pool: ModelPool) -> Detections | None:
     """NanoDet's COCO boxes from the seed's 0.25 up; None when it is not installed."""
     if not _installed(pool, DETECTOR):
         return None
-    detector = pool.get(DETECTOR)
-    if not isinstance(detector, NanoDetDetector):
-        raise TypeError(f"{DETECTOR} must be a NanoDet model")
-    return detector.detect([pixels], score_threshold=GENERAL_MIN)[0]
+    return pool.get(DETECTOR, ThresholdDetector).detect([pixels], score_threshold=GENERAL_MIN)[0]
 
 
 def look(pixels: RGB, pool: ModelPool, scale: tuple[float, float] = (1.0, 1.0)) -> Evidence:
@@ -183,7 +177,7 @@ def look(pixels: RGB, pool: ModelPool, scale: tuple[float, float] = (1.0, 1.0)) 
     found = _objects(pixels, pool)
     objects = Detections.empty() if found is None else found
     face_model = FALLBACK_FACES if FACES in missing else FACES
-    faces = pool.get(face_model).predict([pixels])[0]
+    faces = pool.get(face_model, Detector).predict([pixels])[0]
     imagenet = _imagenet(pixels, pool)
     strong = faces[faces.scores >= FACE_MIN]
     centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in strong.xyxy.tolist()]

@@ -28,9 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
-import numpy as np
-import numpy.typing as npt
-
+from argus.arrays import RGB
 from argus.config import ImagingSettings, Settings
 from argus.errors import (
     InvalidImage,
@@ -43,12 +41,12 @@ from argus.errors import (
 from argus.imaging import Picture, decode
 from argus.models.nsfw_builtin import BuiltinNsfwClassifier, exposed_score, nsfw_score
 from argus.models.pool import ModelPool
+from argus.models.tasks import ImageClassifier
 from argus.pipelines.frames import Sampled, gif_frames, video_frames
 from argus.pipelines.progress import Progress
 from argus.timing import span
 from argus.vision.detections import Detections
 
-RGB = npt.NDArray[np.uint8]
 Scores = list[tuple[str, float]]
 Classify = Callable[[Sequence[RGB]], list[Scores]]
 
@@ -219,16 +217,15 @@ class Moderator:
     def _make(self, name: str) -> Classify:
         real = self.resolve(name)
         used = self.answered_by.setdefault(name, [])
-        model = self.pool.get(real)
+        model = self.pool.get(real, ImageClassifier)
         if not self.cascade or real == BUILTIN:
 
             def direct(batch: Sequence[RGB]) -> list[Scores]:
                 _note(used, real)
-                out: list[Scores] = model.predict(batch)
-                return out
+                return model.predict(batch)
 
             return direct
-        first = self.pool.get(BUILTIN)
+        first = self.pool.get(BUILTIN, ImageClassifier)
         low, high = self.settings.moderation.cascade_band
 
         def cascade(batch: Sequence[RGB]) -> list[Scores]:
@@ -375,9 +372,7 @@ def detect_exposed(
     """
     with span("decode"):
         picture = decode(data, settings.imaging, max_side=settings.moderation.frame_side_px)
-    model = pool.get(BUILTIN)
-    if not isinstance(model, BuiltinNsfwClassifier):
-        raise ValidationFailed(f"Model '{BUILTIN}' is not NudeNet's built-in classifier.")
+    model = pool.get(BUILTIN, BuiltinNsfwClassifier)
     base = model.detector.score_threshold
     floor = base if min_score is None else min(min_score, base)
     found = model.detector.detect([picture.pixels], score_threshold=floor)[0]

@@ -40,6 +40,7 @@ from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.llm import LlmChain, LlmFailed
 from argus.llm.image import jpeg_for_llm
 from argus.models.pool import ModelPool
+from argus.models.tasks import Geocoder
 from argus.pipelines.clip_category import classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import MODEL as LOCAL_MODEL
@@ -322,7 +323,7 @@ class PhotoClassifier:
         if gps is None:
             return None
         try:
-            geocoder = await asyncio.to_thread(self.pool.get, "geonames-cities")
+            geocoder = await asyncio.to_thread(self.pool.get, "geonames-cities", Geocoder)
             place = (await asyncio.to_thread(geocoder.predict, [(gps.latitude, gps.longitude)]))[0]
         except ArgusError as exc:
             log.warning("no city for the photo's GPS position: %s", exc.message)

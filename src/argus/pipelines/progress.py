@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from argus.errors import ArgusError
-
-
-class Cancelled(ArgusError):
-    """The client went away; the work was stopped (499, which nobody receives)."""
-
-    code = "cancelled"
-    status = 499
+from argus.errors import Cancelled
 
 
 class Progress:

@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from argus.arrays import Float32Array
 from argus.errors import InvalidInput
-from argus.vision.detections import Float32Array
 
 SEED_DIM = 1024
 """Length of seed 004's features (its recognizer's ``fc1_act_50`` output)."""

@@ -24,8 +24,8 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-Float32Array = npt.NDArray[np.float32]
-IdArray = npt.NDArray[np.int64]
+from argus.arrays import Float32Array, IdArray
+
 IndexKind = Literal["faiss", "numpy"]
 
 

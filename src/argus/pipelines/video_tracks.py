@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 import numpy as np
-import numpy.typing as npt
+
+from argus.arrays import Quads
 
 T = TypeVar("T")
-Quad = npt.NDArray[np.float32]
 How = Literal["hit", "filled", "held"]
 
 
@@ -38,7 +38,7 @@ class Hit:
 
     label: str
     track: int
-    quad: Quad
+    quad: Quads
     score: float
 
 
@@ -48,7 +48,7 @@ class Region:
 
     label: str
     track: int
-    quad: Quad
+    quad: Quads
     how: How
 
 
@@ -56,13 +56,13 @@ class Region:
 class _TrackHits:
     label: str
     frames: list[int] = field(default_factory=list)
-    quads: list[Quad] = field(default_factory=list)
+    quads: list[Quads] = field(default_factory=list)
 
-    def add(self, index: int, quad: Quad) -> None:
+    def add(self, index: int, quad: Quads) -> None:
         self.frames.append(index)
         self.quads.append(quad)
 
-    def velocity(self, at: int) -> Quad:
+    def velocity(self, at: int) -> Quads:
         """Corner motion per frame between the hit at position ``at`` and the one before."""
         if at < 1:
             return np.zeros((4, 2), np.float32)

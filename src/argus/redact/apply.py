@@ -22,12 +22,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import RGB, Quads
 from argus.redact.cover import Cover, default_cover
 
 Mode = Literal["cover", "blur", "pixelate", "solid"]
 MODES: tuple[Mode, ...] = ("cover", "blur", "pixelate", "solid")
-RGB = npt.NDArray[np.uint8]
-Quads = npt.NDArray[np.float32]
 
 
 def box_quads(xyxy: npt.ArrayLike) -> Quads:

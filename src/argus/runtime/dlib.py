@@ -20,10 +20,8 @@ import dlib
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import Float32Array, UInt8Image
 from argus.errors import ModelLoadFailed
-from argus.vision.detections import Float32Array
-
-UInt8Image = npt.NDArray[np.uint8]
 
 PROVIDERS = ["dlib-cpu"]
 

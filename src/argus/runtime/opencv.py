@@ -18,10 +18,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from argus.arrays import Float32Array, UInt8Image
 from argus.errors import InvalidInput, ModelLoadFailed
-from argus.vision.detections import Float32Array
-
-UInt8Image = npt.NDArray[np.uint8]
 
 
 def rgb_uint8(image: npt.NDArray[np.generic]) -> UInt8Image:

@@ -18,10 +18,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.arrays import Float32Array
 from argus.store.db import Database
 from argus.store.tables import Face, FaceGallery, FaceSubject, utcnow
-
-Float32Array = npt.NDArray[np.float32]
 
 
 def to_bytes(vector: npt.ArrayLike) -> bytes:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from argus.vision.detections import Float32Array
+from argus.arrays import Float32Array, UInt8Image
 
 Boxes = npt.NDArray[np.floating]
-UInt8Image = npt.NDArray[np.uint8]
 
 
 def as_boxes(boxes: npt.ArrayLike) -> Float32Array:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-Float32Array = npt.NDArray[np.float32]
+from argus.arrays import Float32Array
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,23 @@ class Detections:
             tuple(labels),
             lm,
             dict(data or {}),
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[Detections]) -> Detections:
+        """The rows of every part, in order. ``data`` keys of any part are kept, with ``None``
+        for the rows of parts without them; landmarks only when every part has the same kind."""
+        if not parts:
+            return cls.empty()
+        keys = list(dict.fromkeys(k for p in parts for k in p.data))
+        kinds = {None if p.landmarks is None else p.landmarks.shape[1:] for p in parts}
+        marks = [p.landmarks for p in parts if p.landmarks is not None]
+        return cls(
+            np.concatenate([p.xyxy for p in parts]).reshape(-1, 4),
+            np.concatenate([p.scores for p in parts]),
+            tuple(label for p in parts for label in p.labels),
+            np.concatenate(marks) if None not in kinds and len(kinds) == 1 else None,
+            {k: [v for p in parts for v in p.data.get(k, [None] * len(p))] for k in keys},
         )
 
     def __len__(self) -> int:

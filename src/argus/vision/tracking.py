@@ -21,10 +21,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
+from argus.arrays import Float32Array, Float64Array
 from argus.vision.boxes import iou_matrix
-
-Float32Array = npt.NDArray[np.float32]
-Float64Array = npt.NDArray[np.float64]
 
 _F = np.eye(8)
 _F[:4, 4:] = np.eye(4)  # position += velocity, one frame per step

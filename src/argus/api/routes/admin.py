@@ -24,7 +24,7 @@ from argus.api.routes import admin_page
 from argus.api.routes import stats as seed_stats
 from argus.api.schemas.jobs import JobSummary
 from argus.config import Settings
-from argus.errors import ArgusError, NotFound
+from argus.errors import ArgusError, NotFound, PullInProgress
 from argus.models import hub
 from argus.models.hub.background import BackgroundPulls
 from argus.models.pool import ModelPool
@@ -126,13 +126,6 @@ async def recent_jobs(
 
 
 # --------------------------------------------------------------------------- model pulls
-
-
-class PullInProgress(ArgusError):
-    """A pull of this model is already running."""
-
-    code = "pull_in_progress"
-    status = 409
 
 
 def _pulls(request: Request, pool: ModelPool, settings: Settings) -> BackgroundPulls:

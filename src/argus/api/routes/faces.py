@@ -30,11 +30,10 @@ from argus.api.seed import seed_route_class
 from argus.api.seeds import faces as seed004
 from argus.api.seeds.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.config import Settings
-from argus.errors import InvalidInput
+from argus.errors import InvalidInput, NoQualifiedFace
 from argus.pipelines.faces import (
     FaceFeature,
     FacePipeline,
-    NoQualifiedFace,
     as_feature,
     cosine_similarity,
 )

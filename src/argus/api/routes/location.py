@@ -26,7 +26,8 @@ from argus.api.deps import Admin, Db, Pool
 from argus.api.routes.stats import _render, bearer_present
 from argus.api.seed import seed_route_class
 from argus.api.seeds.category import CityInfo
-from argus.models.geocode import OfflineGeocoder, Place
+from argus.models.geocode import Place
+from argus.models.tasks import Geocoder
 from argus.store import usage_counters
 
 router = APIRouter(
@@ -60,8 +61,7 @@ def _city(place: Place) -> CityInfo:
 
 async def _nearest(pool: Pool, latitude: float, longitude: float, k: int) -> list[CityInfo]:
     def search() -> list[Place]:
-        model = pool.get("geonames-cities")
-        assert isinstance(model, OfflineGeocoder)
+        model = pool.get("geonames-cities", Geocoder)
         if k == 1:
             return [model.locate(latitude, longitude)]
         return model.nearest_towns(latitude, longitude, k)
@@ -95,9 +95,7 @@ QUERY_COUNTERS = ["location:nearest", "location:nearby"]
 )
 async def location_stats(_: Admin, pool: Pool, db: Db) -> LocationStats:
     def count() -> tuple[int, int, int]:
-        model = pool.get("geonames-cities")
-        assert isinstance(model, OfflineGeocoder)
-        return model.town_counts("CN")
+        return pool.get("geonames-cities", Geocoder).town_counts("CN")
 
     total, with_chinese, above_100k = await asyncio.to_thread(count)
     today = await usage_counters.totals(db, names=QUERY_COUNTERS, day=usage_counters.day_of())

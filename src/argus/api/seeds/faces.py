@@ -21,8 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from argus.errors import ArgusError, UnsupportedMediaType
-from argus.pipelines.faces import DimensionMismatch, NoQualifiedFace
+from argus.errors import ArgusError, DimensionMismatch, NoQualifiedFace, UnsupportedMediaType
 
 MAX_FEATURE_DIM = 65536
 EXTRACTED = "特征提取成功"

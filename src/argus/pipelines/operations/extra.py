@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from argus.models.nudenet import EXPOSED_LABELS
+from argus.models.tasks import Detector, FaceEmbedder, FaceLandmarker
 from argus.pipelines.operations import regions
 from argus.pipelines.operations.base import (
     PROMINENT_FACE,
@@ -57,7 +58,9 @@ async def _in_target(run: Run, target: str, dets: Detections) -> Detections:
 
 async def detect_faces(run: Run, task: TaskSpec, target: str) -> OperationResult:
     faces = await _in_target(run, target, await run.faces())
-    marked: Detections = await run.predict("dlib-landmarks-5", (run.picture.pixels, faces))
+    marked: Detections = await run.predict(
+        "dlib-landmarks-5", FaceLandmarker, (run.picture.pixels, faces)
+    )
     return OperationResult("success", _rows(marked))
 
 
@@ -65,13 +68,13 @@ async def embed_face(run: Run, task: TaskSpec, target: str) -> OperationResult:
     region = await run.region(PROMINENT_FACE, task)
     assert region.bbox is not None  # region() skips when there is no face
     box = Detections.from_arrays([region.bbox], [1.0], ["face"])
-    vectors = await run.predict("dlib-resnet-face", (run.picture.pixels, box))
+    vectors = await run.predict("dlib-resnet-face", FaceEmbedder, (run.picture.pixels, box))
     return region.result([float(v) for v in np.asarray(vectors)[0]])
 
 
 async def _on_region(run: Run, task: TaskSpec, target: str, model: str) -> Detections:
     region = await run.region(target, task)
-    dets: Detections = await run.predict(model, region.pixels)
+    dets: Detections = await run.predict(model, Detector, region.pixels)
     if region.bbox is None:
         return dets
     return regions.offset(dets, region.bbox[0], region.bbox[1])

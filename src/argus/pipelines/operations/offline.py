@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from argus.models.efficientnet_lite import EfficientNetLite
+from argus.models.tasks import FaceAttributes
 from argus.pipelines.operations import regions
 from argus.pipelines.operations.base import (
     ALL_TARGETS,
@@ -37,12 +38,14 @@ IMAGE_EMBEDDING_MODEL = "efficientnet-lite0"
 async def estimate_age_gender(run: Run, task: TaskSpec, target: str) -> OperationResult:
     if target == PROMINENT_FACE:
         region = await run.region(PROMINENT_FACE, task)
-        estimate = await run.predict(AGE_GENDER_MODEL, region.pixels)
+        estimate = await run.predict(AGE_GENDER_MODEL, FaceAttributes, region.pixels)
         return region.result(estimate.to_dict())
     rows = []
     for face in await run.faces():
         x1, y1, x2, y2 = regions.int_box(np.asarray(face.box, np.float32), run.size)
-        estimate = await run.predict(AGE_GENDER_MODEL, run.picture.pixels[y1:y2, x1:x2])
+        estimate = await run.predict(
+            AGE_GENDER_MODEL, FaceAttributes, run.picture.pixels[y1:y2, x1:x2]
+        )
         rows.append({"box": [x1, y1, x2, y2], "score": round(face.score, 4), **estimate.to_dict()})
     return OperationResult("success", rows)
 
@@ -50,9 +53,7 @@ async def estimate_age_gender(run: Run, task: TaskSpec, target: str) -> Operatio
 async def embed_image(run: Run, task: TaskSpec, target: str) -> OperationResult:
     region = await run.region(target, task)
     async with run.model_lock(IMAGE_EMBEDDING_MODEL):
-        model = await asyncio.to_thread(run.pool.get, IMAGE_EMBEDDING_MODEL)
-        if not isinstance(model, EfficientNetLite):
-            raise TypeError(f"{IMAGE_EMBEDDING_MODEL} is not an EfficientNet-Lite model")
+        model = await asyncio.to_thread(run.pool.get, IMAGE_EMBEDDING_MODEL, EfficientNetLite)
         (vector,) = await asyncio.to_thread(model.features, [region.pixels])
     return region.result([round(float(v), 6) for v in vector])
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from argus.models.tasks import FaceEmbedder, FaceLandmarker, ImageEmbedder
 from argus.pipelines import captions
 from argus.pipelines.operations import regions
 from argus.pipelines.operations.base import (
@@ -56,7 +57,7 @@ async def detect_bounding_box(run: Run, task: TaskSpec, target: str) -> Operatio
 def _embedder(embedding: str) -> Any:
     async def embed(run: Run, task: TaskSpec, target: str) -> OperationResult:
         region = await run.region(target, task)
-        vector = await run.predict(embedding_model(run, embedding), region.pixels)
+        vector = await run.predict(embedding_model(run, embedding), ImageEmbedder, region.pixels)
         return region.result([float(v) for v in vector])
 
     return embed
@@ -74,7 +75,9 @@ async def classify(run: Run, task: TaskSpec, target: str) -> OperationResult:
     if classifier is None:
         raise Skipped(f"Classifier not found for collection_id {collection_id}.")
     region = await run.region(target, task)
-    vector = await run.predict(embedding_model(run, classifier.embedding), region.pixels)
+    vector = await run.predict(
+        embedding_model(run, classifier.embedding), ImageEmbedder, region.pixels
+    )
     is_in, probability = classifier.predict(vector)
     return region.result({"is_in_collection": is_in, "probability": probability})
 
@@ -113,8 +116,10 @@ async def embed_auraface(run: Run, task: TaskSpec, target: str) -> OperationResu
     region = await run.region(PROMINENT_FACE, task)
     assert region.bbox is not None  # region() skips when there is no face
     box = Detections.from_arrays([region.bbox], [1.0], ["face"])
-    marked = await run.predict("dlib-landmarks-5", (run.picture.pixels, box))
-    vectors = await run.predict(run.settings.analysis.auraface_model, (run.picture.pixels, marked))
+    marked = await run.predict("dlib-landmarks-5", FaceLandmarker, (run.picture.pixels, box))
+    vectors = await run.predict(
+        run.settings.analysis.auraface_model, FaceEmbedder, (run.picture.pixels, marked)
+    )
     return region.result([float(v) for v in np.asarray(vectors)[0]])
 
 

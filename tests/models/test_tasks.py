@@ -1,0 +1,57 @@
+"""Every catalogued model class is the task protocol its catalog task promises, so
+``pool.get(name, Protocol)`` accepts each built-in and pullable model for its task."""
+
+from __future__ import annotations
+
+import pytest
+
+from argus.models.base import ModelContext
+from argus.models.known import KNOWN
+from argus.models.pool import model_class
+from argus.models.specs import ModelSpec
+from argus.models.tasks import (
+    TASKS,
+    Captioner,
+    Detector,
+    FaceAttributes,
+    FaceDetector,
+    FaceEmbedder,
+    FaceLandmarker,
+    Geocoder,
+    ImageClassifier,
+    ImageEmbedder,
+    TextEmbedder,
+    TextReader,
+    ThresholdDetector,
+    implements,
+)
+
+BY_TASK: dict[str, type[object]] = {
+    "face-detection": FaceDetector,
+    "object-detection": Detector,
+    "nsfw-detection": ThresholdDetector,
+    "ocr": TextReader,
+    "face-landmarks": FaceLandmarker,
+    "face-embedding": FaceEmbedder,
+    "face-attributes": FaceAttributes,
+    "image-classification": ImageClassifier,
+    "image-embedding": ImageEmbedder,
+    "text-embedding": TextEmbedder,
+    "image-captioning": Captioner,
+    "geocoding": Geocoder,
+}
+
+
+@pytest.mark.parametrize("spec", KNOWN, ids=lambda s: s.name)
+def test_each_catalogued_model_is_the_protocol_of_its_task(spec: ModelSpec) -> None:
+    model = model_class(spec)(spec, ModelContext({}))  # no files: nothing may be run or loaded
+    kind = BY_TASK[spec.task]
+    # ``isinstance`` would read every property: ArcFace's ``dim`` runs the model (KeyError here)
+    assert implements(model, kind), f"{spec.family} is not a {kind.__name__}"
+    assert spec.task in TASKS[kind]
+    assert not model.loaded
+
+
+def test_every_task_has_a_protocol() -> None:
+    tasks = {t for accepted in TASKS.values() for t in accepted}
+    assert tasks == set(BY_TASK)
