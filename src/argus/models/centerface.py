@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -134,6 +133,8 @@ class CenterFaceDetector(InferenceModel[RGB, Detections]):
         return [self._detect_one(image, None) for image in batch]
 
     def _detect_one(self, image: RGB, threshold: float | None) -> Detections:
+        import cv2
+
         session = self._session
         if session is None:
             raise ModelLoadFailed(f"{self.name} is not loaded")
@@ -162,6 +163,8 @@ class CenterFaceDetector(InferenceModel[RGB, Detections]):
 
 
 def _as_rgb(image: RGB) -> RGB:
+    import cv2
+
     arr = np.asarray(image, dtype=np.uint8)
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
         return np.asarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2RGB), np.uint8)
