@@ -36,6 +36,7 @@ from PIL import Image
 from argus.config import Settings
 from argus.errors import ArgusError, InvalidImage, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
+from argus.imaging.header_memo import HeaderMemo
 from argus.llm import Classification, LlmChain, LlmFailed, trustworthy
 from argus.models.pool import ModelPool
 from argus.pipelines.clip_category import CATEGORY_NAMES, classify_clip
@@ -132,6 +133,7 @@ class PhotoClassifier:
         self.engine_order: list[str] = list(self.config.engines)
         self._clip_seen: tuple[float, bool] | None = None  # (when checked, both towers pulled)
         self.limits = settings.imaging.model_copy(update={"max_image_mb": self.config.max_image_mb})
+        self.headers = HeaderMemo()  # a repeated upload skips the header parse
 
     @property
     def offline_models(self) -> set[str]:
@@ -193,13 +195,17 @@ class PhotoClassifier:
         self.check_size(len(data))
         with self._seed_errors():
             header = read_header(data, self.limits)
+        self.check_format(header)
+        return header
+
+    def check_format(self, header: Header) -> None:
+        """:class:`InvalidImage` (400, the seed's message) for a format the config refuses."""
         fmt = header.format.lower()
         allowed = [f.lower() for f in self.config.allowed_formats]
         if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
             raise InvalidImage(
                 f"不支持的图片格式：{header.format}，支持的格式：{', '.join(allowed)}"
             )
-        return header
 
     def validate(self, data: bytes) -> Picture:
         """Decode an upload the seed's way; :class:`InvalidImage` (400) with its message."""
@@ -230,14 +236,22 @@ class PhotoClassifier:
     async def classify(self, data: bytes, *, image_hash: str | None = None) -> Outcome:
         """Classify one upload (validation errors raise :class:`InvalidImage`).
 
-        The header is checked and the bytes hashed first; only a cache miss decodes pixels.
+        The bytes are hashed and the header checked first (a header seen before comes from
+        :attr:`headers`); only a cache miss decodes pixels.
         """
         start = time.perf_counter()
-        small = len(data) <= INLINE_HASH_BYTES
-        header = self.check(data) if small else await asyncio.to_thread(self.check, data)
-        key = client_hash(image_hash)
+        self.check_size(len(data))
+        digest = _sha256(data) if len(data) <= INLINE_HASH_BYTES else None
+        header = self.headers.get(digest) if digest is not None else None
+        if header is None:
+            header = self.check(data) if digest else await asyncio.to_thread(self.check, data)
+            if digest is not None:
+                self.headers.put(digest, header)
+        else:
+            self.check_format(header)
+        key = client_hash(image_hash) or digest
         if key is None:
-            key = _sha256(data) if small else await asyncio.to_thread(_sha256, data)
+            key = await asyncio.to_thread(_sha256, data)
         location = await self._location(header.exif)
         outcome = await self.lookup(key)
         if outcome is None:
