@@ -283,6 +283,8 @@ class NoQualifiedFace(ArgusError):
 class DimensionMismatch(InvalidInput):
     """Two features of different lengths cannot be compared (400)."""
 
+    code = "dimension_mismatch"
+
     def __init__(self, first: int, second: int) -> None:
         super().__init__(f"feature dimension mismatch: {first} vs {second}")
 

@@ -184,6 +184,24 @@ def test_a_cached_image_is_answered_without_decoding_its_pixels(
     assert fresh.json()["detail"].startswith("无效的图片文件")
 
 
+def test_a_repeated_upload_reuses_its_header_and_a_refused_one_stays_refused(
+    client: TestClient, coffee: RGB
+) -> None:
+    data = encode(coffee, quality=87)
+    assert post_image(client, data).status_code == 200
+    classifier = client.app.state.photo_classifier  # type: ignore[attr-defined]
+    header = classifier.headers.get(hashlib.sha256(data).hexdigest())
+    assert header is not None and header.format == "JPEG"
+    again = post_image(client, data)
+    assert again.status_code == 200 and again.json()["from_cache"] is True
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buf, "BMP")  # a format classify refuses
+    for _ in range(2):  # a refused upload is never remembered: refused again, same message
+        refused = post_image(client, buf.getvalue(), name="p.bmp")
+        assert refused.status_code == 400
+        assert refused.json()["detail"].startswith("不支持的图片格式：BMP")
+
+
 def test_a_clean_shutdown_writes_every_deferred_log_row_and_hit(
     settings: Settings, coffee: RGB
 ) -> None:

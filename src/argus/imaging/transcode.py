@@ -26,7 +26,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-import av
 import numpy as np
 
 from argus.arrays import RGB
@@ -76,6 +75,8 @@ class InFrame(NamedTuple):
 
 
 def _open(path: Path) -> Any:
+    import av
+
     try:
         return av.open(str(path), mode="r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
@@ -98,6 +99,8 @@ class Transcoder:
         crf: int = 20,
         preset: str = "veryfast",
     ) -> None:
+        import av
+
         source = Path(src)
         size = source.stat().st_size
         if size == 0:
@@ -138,6 +141,8 @@ class Transcoder:
         self._closed = False
 
     def _probe(self) -> VideoStreams:
+        import av
+
         if not self._in.streams.video:
             raise InvalidVideo("The file has no video stream")
         video = self._in.streams.video[0]
@@ -183,6 +188,8 @@ class Transcoder:
 
     def frames(self) -> Iterator[InFrame]:
         """Every frame in order (RGB); audio packets go to the output on the way."""
+        import av
+
         streams = [self._vin] + ([self._ain] if self._ain is not None else [])
         index = 0
         start: int | None = None
@@ -231,6 +238,8 @@ class Transcoder:
 
     def write(self, pixels: RGB, pts: int | None) -> None:
         """Encode one frame (RGB, the input's size) at the input time stamp ``pts``."""
+        import av
+
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(pixels), format="rgb24")
         frame.pts = pts if pts is not None else self._written
         frame.time_base = self._vin.time_base

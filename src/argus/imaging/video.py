@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import cv2
 import numpy as np
 
 from argus.arrays import RGB
@@ -216,6 +215,8 @@ def _check_content(file: Path) -> int:
 
 
 def _open_capture(file: Path) -> Any:
+    import cv2  # OpenCV only when a video is read: start-up does not pay for it
+
     # FFmpeg only: OpenCV's image-sequence backend would treat "%d" in a file name as a pattern
     capture = cv2.VideoCapture(str(file), cv2.CAP_FFMPEG)
     if not capture.isOpened():
@@ -227,6 +228,8 @@ def _open_capture(file: Path) -> Any:
 
 
 def _info(capture: Any) -> VideoInfo:
+    import cv2
+
     count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
     fps = capture.get(cv2.CAP_PROP_FPS)
     width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH))
@@ -241,6 +244,8 @@ def _info(capture: Any) -> VideoInfo:
 
 def _timestamp(capture: Any, index: int, fps: float | None, last: float) -> float:
     """Presentation time of the frame just grabbed: the container's, else ``index / fps``."""
+    import cv2
+
     msec = capture.get(cv2.CAP_PROP_POS_MSEC)
     if math.isfinite(msec) and msec >= 0 and msec / 1000.0 > last:
         return float(msec) / 1000.0
@@ -250,6 +255,8 @@ def _timestamp(capture: Any, index: int, fps: float | None, last: float) -> floa
 
 
 def _to_rgb(bgr: Any, max_side: int | None) -> RGB:
+    import cv2
+
     frame = np.asarray(bgr)
     if frame.ndim == 2:
         rgb = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)

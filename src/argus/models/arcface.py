@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -90,6 +89,8 @@ def dlib_points(landmarks: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 def align(image: RGB, landmarks: npt.ArrayLike, size: int = DEFAULT_SIZE) -> RGB:
     """The face with these dlib landmarks warped to a ``size`` x ``size`` ArcFace crop."""
+    import cv2
+
     target = DLIB_TEMPLATE * (size / DEFAULT_SIZE)
     matrix = similarity_transform(dlib_points(landmarks), target)
     out = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=0)

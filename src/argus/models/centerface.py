@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from argus.arrays import RGB, Float32Array
@@ -115,6 +114,8 @@ class CenterFaceDetector(OnnxDetector):
         return [self._detect_one(image, score, iou) for image in images]
 
     def _detect_one(self, image: RGB, score: float, iou: float) -> Detections:
+        import cv2
+
         session = self.session
         rgb = _as_rgb(image)
         height, width = rgb.shape[:2]
@@ -142,6 +143,8 @@ class CenterFaceDetector(OnnxDetector):
 
 
 def _as_rgb(image: RGB) -> RGB:
+    import cv2
+
     arr = np.asarray(image, dtype=np.uint8)
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
         return np.asarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2RGB), np.uint8)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -48,6 +47,8 @@ class Letterbox:
 
 def preprocess(image: npt.NDArray[np.uint8]) -> tuple[Float32Array, Letterbox]:
     """NanoDet's input (3, 416, 416) float32 from an RGB image, with the mapping used."""
+    import cv2
+
     rgb = as_rgb(image)
     h, w = rgb.shape[:2]
     scale = min(INPUT_SIZE / w, INPUT_SIZE / h)

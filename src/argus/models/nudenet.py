@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -75,6 +74,8 @@ def letterbox(image: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> tuple[Flo
     Returns ``(blob (3, size, size) float32 in [0, 1], scale)`` where input pixel coordinates are
     ``scale`` times the blob's. The blob's channels are B, G, R (what NudeNet feeds its model).
     """
+    import cv2
+
     h, w = image.shape[:2]
     side = max(h, w)
     padded = cv2.copyMakeBorder(image, 0, side - h, 0, side - w, cv2.BORDER_CONSTANT, value=0)
@@ -119,6 +120,8 @@ def decode(
 
 
 def _as_rgb(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    import cv2
+
     arr = np.asarray(image, dtype=np.uint8)
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
         return np.asarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2RGB), np.uint8)

@@ -43,7 +43,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -102,6 +101,8 @@ class _Prepared:
 
 def _as_bgr(image: npt.NDArray[np.uint8]) -> UInt8Image:
     """RGB, grey or RGBA uint8 -> BGR uint8 (H, W, 3)."""
+    import cv2
+
     arr = np.asarray(image, dtype=np.uint8)
     if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1):
         return np.asarray(cv2.cvtColor(arr, cv2.COLOR_GRAY2BGR), np.uint8)
@@ -113,6 +114,8 @@ def _as_bgr(image: npt.NDArray[np.uint8]) -> UInt8Image:
 
 
 def _resize_to_stride(image: UInt8Image, ratio: float) -> UInt8Image:
+    import cv2
+
     h, w = image.shape[:2]
     new_w = max(32, round(int(w * ratio) / 32) * 32)
     new_h = max(32, round(int(h * ratio) / 32) * 32)
@@ -121,6 +124,8 @@ def _resize_to_stride(image: UInt8Image, ratio: float) -> UInt8Image:
 
 def prepare(image_bgr: UInt8Image) -> _Prepared:
     """Bound the image's sides and pad flat images, as RapidOCR does before detection."""
+    import cv2
+
     raw_h, raw_w = image_bgr.shape[:2]
     img = image_bgr
     if max(raw_h, raw_w) > MAX_SIDE_LEN:
@@ -206,6 +211,8 @@ class PaddleOcr(InferenceModel[npt.NDArray[np.uint8], Detections]):
 
     def detect_quads(self, image_bgr: UInt8Image) -> Float32Array:
         """Text quads ``(N, 4, 2)`` float32 in the image's pixels, in reading order."""
+        import cv2
+
         det, _ = self._sessions()
         raw_h, raw_w = image_bgr.shape[:2]
         if raw_h == 0 or raw_w == 0:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 import pyclipper
@@ -57,6 +56,8 @@ def normalize_chw(image: UInt8Image) -> Float32Array:
 
 def _mini_box(points: npt.NDArray[np.floating]) -> tuple[Float32Array, float]:
     """Minimum-area rectangle of a point set, as a quad (tl, tr, br, bl), and its short side."""
+    import cv2
+
     rect = cv2.minAreaRect(points.reshape(-1, 1, 2).astype(np.float32))
     pts = sorted(cv2.boxPoints(rect).tolist(), key=lambda p: p[0])
     left = sorted(pts[:2], key=lambda p: p[1])
@@ -67,6 +68,8 @@ def _mini_box(points: npt.NDArray[np.floating]) -> tuple[Float32Array, float]:
 
 def _box_score(prob: Float32Array, quad: Float32Array) -> float:
     """Mean probability inside ``quad`` (PaddleOCR's "fast" score mode)."""
+    import cv2
+
     h, w = prob.shape
     x0 = int(np.clip(np.floor(quad[:, 0].min()), 0, w - 1))
     x1 = int(np.clip(np.ceil(quad[:, 0].max()), 0, w - 1))
@@ -83,6 +86,8 @@ def unclip(quad: Float32Array, ratio: float) -> Float32Array | None:
 
     Returns the offset polygon as ``(K, 2)`` float32, or None when the offset is degenerate.
     """
+    import cv2
+
     perimeter = cv2.arcLength(quad.reshape(-1, 1, 2), closed=True)
     if perimeter <= 0:
         return None
@@ -122,6 +127,8 @@ def db_boxes(
     Returns:
         ``(quads (N, 4, 2) float32 in dest pixels, scores (N,) float32)``.
     """
+    import cv2
+
     height, width = prob.shape
     dest_w, dest_h = dest_size
     bitmap = (prob > thresh).astype(np.uint8)
@@ -212,6 +219,8 @@ def crop_quad(image: UInt8Image, quad: Float32Array) -> UInt8Image:
 
     The crop is at least 1x1 pixel; outside the image the border pixels are repeated.
     """
+    import cv2
+
     width, height = quad_sides(quad)
     w, h = max(1, int(width)), max(1, int(height))
     target = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
@@ -230,6 +239,8 @@ def rec_batch(crops: Sequence[UInt8Image]) -> Float32Array:
     Each crop is resized to height 48 keeping its aspect ratio; the batch width is
     ``48 * max aspect ratio`` (at least 320) and narrower crops are zero-padded on the right.
     """
+    import cv2
+
     if not crops:
         return np.zeros((0, 3, REC_HEIGHT, REC_MIN_WIDTH), np.float32)
     max_ratio = max(REC_MIN_WIDTH / REC_HEIGHT, *(c.shape[1] / c.shape[0] for c in crops))

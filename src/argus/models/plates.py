@@ -32,7 +32,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -229,6 +228,8 @@ class Letterbox:
 
 def letterbox(image: RGB, size: int) -> tuple[npt.NDArray[np.float32], Letterbox]:
     """(1, 3, size, size) float32 RGB in [0, 1], grey (114) padding centred, as Ultralytics."""
+    import cv2
+
     h, w = image.shape[:2]
     r = min(size / h, size / w)
     nw, nh = round(w * r), round(h * r)

@@ -24,7 +24,7 @@ from argus.errors import ModelDownloading, ModelNotInstalled, WrongModelKind
 from argus.models.base import InferenceModel, ModelContext, SessionFactory
 from argus.models.catalog import Catalog, HubSource, ModelSpec
 from argus.models.tasks import implements, serves
-from argus.runtime.memory import release_freed_memory
+from argus.runtime.memory import page_out_runtime_libraries, release_freed_memory
 
 if TYPE_CHECKING:
     from argus.models.hub.background import BackgroundPulls
@@ -156,6 +156,8 @@ class ModelPool:
                     unloaded.append(m.name)
         if unloaded:
             release_freed_memory()  # else the process stays at its peak resident size
+            if not any(m.loaded for m in self._models.values()):
+                page_out_runtime_libraries()  # their code, resident since it last ran
         return unloaded
 
     def status(self) -> list[ModelStatus]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -94,6 +93,8 @@ class Quality:
 
 def face_crop_gray(image: RGB, box: npt.ArrayLike) -> npt.NDArray[np.uint8]:
     """The grey pixels inside ``box`` (x1, y1, x2, y2), clipped to the image; may be empty."""
+    import cv2
+
     h, w = image.shape[:2]
     x1, y1, x2, y2 = np.asarray(box, np.float64).reshape(4)
     xa, ya = max(0, math.floor(x1)), max(0, math.floor(y1))
@@ -106,6 +107,8 @@ def face_crop_gray(image: RGB, box: npt.ArrayLike) -> npt.NDArray[np.uint8]:
 
 def sharpness(gray: npt.NDArray[np.uint8]) -> float:
     """Variance of the Laplacian of a grey face at 112x112 and standard contrast (0 if flat)."""
+    import cv2
+
     if gray.size == 0:
         return 0.0
     shrink = gray.shape[0] > QUALITY_SIDE
@@ -166,6 +169,8 @@ def assess(image: RGB, box: npt.ArrayLike, landmarks: npt.ArrayLike, cfg: FaceSe
 
 def upscale(image: RGB, factor: float) -> RGB:
     """``image`` enlarged by ``factor`` (bicubic) then sharpened with an unsharp mask."""
+    import cv2
+
     h, w = image.shape[:2]
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     big = cv2.resize(image, size, interpolation=cv2.INTER_CUBIC)

@@ -37,6 +37,7 @@ from argus.config import Settings
 from argus.config.units import mb_to_bytes
 from argus.errors import ArgusError, PayloadTooLarge, ValidationFailed
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
+from argus.imaging.header_memo import HeaderMemo
 from argus.llm import LlmChain, LlmFailed
 from argus.llm.image import jpeg_for_llm
 from argus.models.pool import ModelPool
@@ -102,6 +103,7 @@ class PhotoClassifier:
         self.engine_order: list[str] = list(self.config.engines)
         self._clip_seen: tuple[float, bool] | None = None  # (when checked, both towers pulled)
         self.limits = settings.imaging.model_copy(update={"max_image_mb": self.config.max_image_mb})
+        self.headers = HeaderMemo()  # a repeated upload skips the header parse
 
     @property
     def offline_models(self) -> set[str]:
@@ -161,11 +163,15 @@ class PhotoClassifier:
         self.check_size(len(data))
         with self._seed_errors():
             header = read_header(data, self.limits)
+        self.check_format(header)
+        return header
+
+    def check_format(self, header: Header) -> None:
+        """:class:`FormatNotAllowed` (400) for a format the config refuses."""
         fmt = header.format.lower()
         allowed = [f.lower() for f in self.config.allowed_formats]
         if fmt not in allowed and not (fmt == "jpeg" and "jpg" in allowed):
             raise FormatNotAllowed(header.format, allowed)
-        return header
 
     def validate(self, data: bytes) -> Picture:
         """Decode an upload the seed's way (its refusals are 400s, as in :meth:`check`)."""
@@ -196,14 +202,22 @@ class PhotoClassifier:
     async def classify(self, data: bytes, *, image_hash: str | None = None) -> Outcome:
         """Classify one upload (validation errors raise :class:`InvalidImage`).
 
-        The header is checked and the bytes hashed first; only a cache miss decodes pixels.
+        The bytes are hashed and the header checked first (a header seen before comes from
+        :attr:`headers`); only a cache miss decodes pixels.
         """
         start = time.perf_counter()
-        small = len(data) <= INLINE_HASH_BYTES
-        header = self.check(data) if small else await asyncio.to_thread(self.check, data)
-        key = client_hash(image_hash)
+        self.check_size(len(data))
+        digest = _sha256(data) if len(data) <= INLINE_HASH_BYTES else None
+        header = self.headers.get(digest) if digest is not None else None
+        if header is None:
+            header = self.check(data) if digest else await asyncio.to_thread(self.check, data)
+            if digest is not None:
+                self.headers.put(digest, header)
+        else:
+            self.check_format(header)
+        key = client_hash(image_hash) or digest
         if key is None:
-            key = _sha256(data) if small else await asyncio.to_thread(_sha256, data)
+            key = await asyncio.to_thread(_sha256, data)
         location = await self._location(header.exif)
         outcome = await self.lookup(key)
         if outcome is None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -43,6 +42,8 @@ def _short_side(quad: Quads) -> float:
 
 
 def _mask(shape: tuple[int, int], quad: Quads) -> npt.NDArray[np.uint8]:
+    import cv2
+
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(quad).astype(np.int32)], 255, lineType=cv2.LINE_8)
     return mask
@@ -56,6 +57,8 @@ def _bounds(mask: npt.NDArray[np.uint8]) -> tuple[int, int, int, int] | None:
 
 
 def _cover(out: RGB, quad: Quads, cover: Cover) -> None:
+    import cv2
+
     h, w = out.shape[:2]
     ch, cw = cover.alpha.shape
     src = np.asarray([[0, 0], [cw, 0], [cw, ch], [0, ch]], np.float32)
@@ -68,6 +71,8 @@ def _cover(out: RGB, quad: Quads, cover: Cover) -> None:
 
 def _filtered(out: RGB, quad: Quads, mode: Mode, strength: float) -> RGB:
     """The whole window around ``quad`` after blurring or pixelating it."""
+    import cv2
+
     short = _short_side(quad)
     if mode == "blur":
         sigma = max(1.0, short / 5 * strength)

@@ -1,6 +1,7 @@
 """ONNX Runtime sessions: provider choice, thread settings, and the provider actually used.
 
-Only this module imports ``onnxruntime``. TensorRT and CUDA are used when the installed build
+Only this module imports ``onnxruntime``, and only when a session is built or the providers are
+asked for (start-up does not pay for it). TensorRT and CUDA are used when the installed build
 offers them (``onnxruntime-gpu``), else the CPU; ``OrtSession.providers`` reports what the
 session really runs on, since ORT silently falls back when a provider fails to initialise.
 """
@@ -10,14 +11,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import onnxruntime as ort
 
 from argus.config import RuntimeSettings
 from argus.errors import ModelLoadFailed
 from argus.runtime.session import TensorInfo
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ PREFERRED_PROVIDERS = (
 
 def available_providers() -> list[str]:
     """Execution providers this onnxruntime build offers."""
+    import onnxruntime as ort
+
     return list(ort.get_available_providers())
 
 
@@ -52,6 +58,8 @@ class OrtSession:
     """An ``onnxruntime.InferenceSession`` behind the :class:`Session` protocol."""
 
     def __init__(self, model: Path | bytes, settings: RuntimeSettings) -> None:
+        import onnxruntime as ort
+
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(1, settings.intra_op_threads)
         opts.inter_op_num_threads = max(1, settings.inter_op_threads)

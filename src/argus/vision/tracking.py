@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment
 
 from argus.arrays import Float32Array, Float64Array
 from argus.vision.boxes import iou_matrix
@@ -135,6 +134,8 @@ class Tracker:
             return free, dets
         predicted = np.stack([self.tracks[t].box for t in free])
         iou = iou_matrix(predicted, boxes[dets])
+        from scipy.optimize import linear_sum_assignment  # SciPy: ~1 s to import, only here
+
         rows, cols = linear_sum_assignment(-iou)
         used_t: set[int] = set()
         used_d: set[int] = set()
