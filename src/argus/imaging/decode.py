@@ -39,6 +39,7 @@ from argus.imaging.formats import (
     sniff,
 )
 from argus.imaging.gifscan import count_frames
+from argus.imaging.jpegscan import scan_ends_early
 
 RGBArray = npt.NDArray[np.uint8]
 
@@ -371,13 +372,15 @@ def _check_pixels(size: tuple[int, int], limits: ImagingSettings) -> None:
 
 
 def _truncated(data: bytes, fmt: ImageFormat) -> bool:
-    """A JPEG with no end-of-image after its last scan, or a PNG without IEND, ended early.
+    """A JPEG with no end-of-image after its last scan or whose scan data ends before its last
+    block (cut, then given an end marker), or a PNG without IEND, ended early.
 
     Checked here so that a truncated file is refused even when some other code has set Pillow's
-    process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES``.
+    process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` (and because libjpeg only warns, and pads
+    with grey, when the data of a scan stops at an end marker).
     """
     if fmt is JPEG:
-        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda") or scan_ends_early(data)
     if fmt is PNG:
         return data.rfind(b"IEND") == -1
     return False
