@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from argus.plainwords import plain
+
 
 class ArgusError(Exception):
     """Base of every error Argus reports to a client."""
@@ -17,6 +19,7 @@ class ArgusError(Exception):
     status: ClassVar[int] = 500
 
     def __init__(self, message: str, **details: Any) -> None:
+        message = plain(message)  # a library's object repr never reaches a client
         super().__init__(message)
         self.message = message
         self.details = details

@@ -40,6 +40,7 @@ from argus.imaging.formats import (
 )
 from argus.imaging.gifscan import count_frames
 from argus.imaging.jpegscan import scan_ends_early
+from argus.plainwords import describe
 
 RGBArray = npt.NDArray[np.uint8]
 
@@ -402,7 +403,8 @@ def _decoder_errors(fmt: ImageFormat, *, frame: int | None = None) -> Iterator[N
     except Exception as exc:
         where = "" if frame is None else f" at frame {frame}"
         raise InvalidImage(
-            f"The {fmt.label} file is truncated or corrupt{where} ({exc})", reason=str(exc)
+            f"The {fmt.label} file is truncated or corrupt{where} ({describe(exc)})",
+            reason=describe(exc),
         ) from exc
 
 

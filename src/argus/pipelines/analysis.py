@@ -46,6 +46,7 @@ from argus.pipelines.operations.base import (
     TaskSpec,
 )
 from argus.pipelines.progress import Cancelled, Progress
+from argus.plainwords import describe
 from argus.timing import span
 from argus.vision.detections import Detections
 
@@ -227,7 +228,9 @@ async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) 
         return OperationResult("error", error_message=exc.message)
     except Exception as exc:
         log.exception("task %s (%s) failed", task.operation_id, task.type)
-        return OperationResult("error", error_message=f"Internal error processing task: {exc}")
+        return OperationResult(
+            "error", error_message=f"Internal error processing task: {describe(exc)}"
+        )
     run.tasks_done += 1
     return result
 

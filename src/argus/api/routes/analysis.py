@@ -35,6 +35,7 @@ from argus.config import Settings
 from argus.errors import ArgusError, UnsupportedMediaType
 from argus.net.fetch import fetch
 from argus.pipelines.analysis import Analyzer, TaskSpec, available_operations
+from argus.plainwords import describe
 
 router = APIRouter(
     tags=["analysis (seed 003)"], route_class=seed_route_class(), dependencies=[Depends(principal)]
@@ -130,7 +131,8 @@ async def analyze_image_upload(
         tasks = _TASKS.validate_python(jsonform.loads(tasks_json))
     except (ValueError, ValidationError) as exc:
         return JSONResponse(
-            {"detail": f"Invalid tasks JSON format or structure: {exc}"}, status_code=400
+            {"detail": f"Invalid tasks JSON format or structure: {describe(exc)}"},
+            status_code=400,
         )
     if (refused := _too_many(tasks, settings)) is not None:
         return refused
