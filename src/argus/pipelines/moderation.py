@@ -22,6 +22,7 @@ searches all the labels and ``score=0`` means 0. No HTTP here; blocking.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -99,8 +100,9 @@ def search_frames(
     Frames are classified ``batch_size`` at a time, in order; the search stops after the frame
     where the last wanted label was found, or, with ``query.first_only``, after the first frame
     with any match. The frame iterator is closed on return (a video decoder is released).
-    With ``progress``, each batch first checks it (:class:`Cancelled` once the client has gone)
-    and then counts its frames.
+    With ``progress``, each batch first checks it (:class:`Cancelled` once the client has gone,
+    :class:`PayloadTooLarge` when the batch would cross the request's budget) and then counts
+    its frames and model time.
     """
     wanted = query.wanted()
     found: list[dict[str, Any]] = []
@@ -111,9 +113,12 @@ def search_frames(
             chunk = list(islice(frames, batch_size))
             if not chunk:
                 break
+            if progress is not None:
+                progress.admit(len(chunk))
+            started = time.perf_counter()
             answers = classify([f.pixels for f in chunk])
             if progress is not None:
-                progress.advance(len(chunk))
+                progress.advance(len(chunk), time.perf_counter() - started)
             for frame, scores in zip(chunk, answers, strict=True):
                 hits = matches(scores, wanted, query.score)
                 for label, score in hits:

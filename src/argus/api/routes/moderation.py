@@ -46,6 +46,7 @@ from argus.pipelines import moderation_job
 from argus.pipelines.frames import spool
 from argus.pipelines.moderation import BUILTIN, NOT_A_VIDEO, Moderator, detect_exposed
 from argus.pipelines.moderation import Query as ModerationQuery
+from argus.pipelines.progress import Progress
 
 SEED_UNAUTHORIZED = "Invalid or missing API Key!"
 MODELS_HEADER = "X-Argus-Models"
@@ -289,7 +290,13 @@ async def video_classification(
         if await asyncio.to_thread(_long_video, path, settings):
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
-        async with cancel_on_disconnect(request) as progress:
+        budget = Progress(
+            max_frames=settings.video.max_sampled_frames,
+            max_model_s=settings.video.max_model_s,
+            frames_setting="video.max_sampled_frames",
+            model_s_setting="video.max_model_s",
+        )
+        async with cancel_on_disconnect(request, budget) as progress:
             body = await asyncio.to_thread(
                 moderator.query_video, path, params.names, params.query, progress
             )
