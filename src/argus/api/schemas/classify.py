@@ -8,9 +8,21 @@ city of the photo's EXIF GPS position) in ``ClassificationData``; ``admin1``/``a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
+
+#: The seed's ``datetime.now().isoformat()``: naive local time, no offset, so not an OpenAPI
+#: ``date-time`` (which requires one).
+SeedTimestamp = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 local time without offset, e.g. 2024-05-01T12:00:00.123456",
+        }
+    ),
+]
 
 
 class ClassificationData(BaseModel):
@@ -39,7 +51,7 @@ class ClassificationResponse(BaseModel):
     from_cache: bool
     processing_time_ms: int
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class BatchClassifyItem(BaseModel):
@@ -60,7 +72,7 @@ class BatchClassifyResponse(BaseModel):
     items: list[BatchClassifyItem]
     request_id: str
     total_processing_time_ms: int
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class CheckCacheRequest(BaseModel):
@@ -74,7 +86,7 @@ class CheckCacheResponse(BaseModel):
     data: ClassificationData | None = None
     from_cache: bool
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class BatchCheckCacheRequest(BaseModel):
@@ -94,7 +106,7 @@ class BatchCheckCacheResponse(BaseModel):
     cached_count: int
     items: list[CacheItem]
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class CityInfo(BaseModel):
