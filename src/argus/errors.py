@@ -7,7 +7,11 @@ single handler in ``api/`` maps them to responses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
+
+from argus.config.units import bytes_to_mb
+from argus.plainwords import plain
 
 
 class ArgusError(Exception):
@@ -17,6 +21,7 @@ class ArgusError(Exception):
     status: ClassVar[int] = 500
 
     def __init__(self, message: str, **details: Any) -> None:
+        message = plain(message)  # a library's object repr never reaches a client
         super().__init__(message)
         self.message = message
         self.details = details
@@ -308,3 +313,58 @@ class Cancelled(ArgusError):
 
     code = "cancelled"
     status = 499
+
+
+# Photo category (seed 000) and moderation (seed 001) refusals; each a 400 with its own code.
+
+
+class ImageTooLarge(InvalidImage):
+    """The upload is over ``classify.max_image_mb`` (``size`` bytes), or its pixels are over an
+    imaging limit (``size`` None, ``reason`` says which)."""
+
+    code = "image_too_large"
+
+    def __init__(self, *, limit_mb: float, size: int | None = None, reason: str = "") -> None:
+        if size is not None:
+            reason = f"{bytes_to_mb(size):.2f} MB, at most {limit_mb:g} MB"
+        super().__init__(f"The image is too large: {reason}")
+        self.size = size
+        self.limit_mb = limit_mb
+        self.reason = reason
+
+
+class FormatNotAllowed(InvalidImage):
+    """The image's format is not one of ``classify.allowed_formats``."""
+
+    code = "format_not_allowed"
+
+    def __init__(self, format: str, allowed: Sequence[str]) -> None:
+        super().__init__(f"{format} images are not accepted; allowed: {', '.join(allowed)}")
+        self.format = format
+        self.allowed = list(allowed)
+
+
+class UnreadableImage(InvalidImage):
+    """The bytes are no image Argus can read (``reason`` is the imaging error's message)."""
+
+    code = "unreadable_image"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Not a readable image: {reason}")
+        self.reason = reason
+
+
+class NotAnImage(InvalidImage):
+    """The upload is no image Argus reads (seed 001's routes answer it with their own 400)."""
+
+    code = "not_an_image"
+
+
+class NotAVideo(InvalidVideo):
+    """The file could not be opened as a video (seed 001 answers it with 200 and a body)."""
+
+    code = "not_a_video"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"file is not a video ({reason})", reason=reason)
+        self.reason = reason

@@ -1,4 +1,5 @@
-"""`argus serve` closes connections that trickle their headers, and still answers others."""
+"""`argus serve` (one process or several workers) and Gunicorn with Argus's Uvicorn worker close
+connections that trickle their headers, and still answer others."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -35,7 +38,38 @@ def _closed_by_server(sock: socket.socket) -> bool:
     return False
 
 
-def test_slow_headers_are_cut_off_and_the_server_keeps_answering(tmp_path: Path) -> None:
+def _argus_serve(port: int, *extra: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("argus")), "serve", *extra]
+
+
+def _gunicorn(port: int) -> list[str]:
+    return [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "-c",
+        "python:argus.api.gunicorn",
+        "argus.api.app:create_app()",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "120",
+        "--no-control-socket",
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        _argus_serve,
+        lambda port: _argus_serve(port, "--workers", "2"),
+        _gunicorn,
+    ],
+    ids=["argus-serve", "argus-serve-2-workers", "gunicorn-2-workers"],
+)
+def test_slow_headers_are_cut_off_and_the_server_keeps_answering(
+    tmp_path: Path, command: Callable[[int], list[str]]
+) -> None:
     port = _free_port()
     env = {
         **os.environ,
@@ -44,18 +78,17 @@ def test_slow_headers_are_cut_off_and_the_server_keeps_answering(tmp_path: Path)
         "ARGUS_OFFLINE": "1",
         "ARGUS_SERVER__HEADER_TIMEOUT_S": "1",
     }
-    argus = Path(sys.executable).with_name("argus")
-    proc = subprocess.Popen([str(argus), "serve"], env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=2)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None
-                assert time.monotonic() < deadline, "server did not start within 60 s"
+                assert time.monotonic() < deadline, "server did not start within 120 s"
                 time.sleep(0.2)
         slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
         for sock in slow:

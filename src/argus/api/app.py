@@ -15,11 +15,13 @@ from fastapi import FastAPI
 
 from argus import __version__
 from argus.api.admission import Admission
+from argus.api.allow import method_not_allowed
 from argus.api.errors import install_error_handlers
 from argus.api.guard import RequestGuard
 from argus.api.health import HealthMonitor
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
+from argus.api.openapi import document_answers
 from argus.api.routes import (
     admin,
     analysis,
@@ -204,4 +206,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faces_routes.router)
     app.include_router(anonymize_routes.router)
     app.include_router(admin.router)
+    app.openapi = document_answers(app, settings)  # type: ignore[method-assign]
+    app.add_exception_handler(405, method_not_allowed)
     return app

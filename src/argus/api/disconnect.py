@@ -20,8 +20,12 @@ from argus.pipelines.progress import Progress
 
 
 @contextlib.asynccontextmanager
-async def cancel_on_disconnect(request: Request) -> AsyncIterator[Progress]:
-    progress = Progress()
+async def cancel_on_disconnect(
+    request: Request, progress: Progress | None = None
+) -> AsyncIterator[Progress]:
+    """``progress`` (a new one, without a budget, by default), cancelled if the client goes."""
+    if progress is None:
+        progress = Progress()
 
     async def watch() -> None:
         # The body has been read: the next message the server has for this request is the

@@ -17,6 +17,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from argus.plainwords import describe, kind
+
 log = logging.getLogger(__name__)
 
 #: An async component check: None when the component works, else why it does not.
@@ -55,7 +57,7 @@ class HealthMonitor:
         except TimeoutError:
             return name, f"{_NO_ANSWER} {self.timeout_s:g} s"
         except Exception as exc:  # a check that breaks marks its component failing
-            return name, f"{type(exc).__name__}: {exc}"
+            return name, f"{kind(exc)}: {describe(exc)}"
 
     async def refresh(self) -> None:
         """Run every background check once (concurrently) and keep the outcomes.

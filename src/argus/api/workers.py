@@ -38,6 +38,12 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
+def migrate_before_workers(settings: Settings) -> None:
+    """Create the data dir and migrate the database once, before any worker process starts."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(_migrate(settings))
+
+
 def worker_app() -> FastAPI:
     """The app of one worker process (Uvicorn's factory): settings from the environment."""
     from argus.api.app import create_app
@@ -49,10 +55,9 @@ def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
 
-    from argus.api.server import uvicorn_options
+    from argus.api.server import PROTOCOL_IMPORT_PATH, uvicorn_options
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_migrate(settings))
+    migrate_before_workers(settings)
     # the workers build their settings from the environment: pass on what the CLI changed
     os.environ["ARGUS_HOST"] = settings.host
     os.environ["ARGUS_PORT"] = str(settings.port)
@@ -67,7 +72,7 @@ def run_workers(settings: Settings) -> None:
         # a busy machine can take longer than Uvicorn's 5 s to start a worker or answer its
         # ping; a worker that misses it is killed and restarted, over and over
         timeout_worker_healthcheck=HEALTHCHECK_TIMEOUT_S,
-        # the header-timeout protocol class is built in a closure and cannot be pickled into
-        # spawned workers: the other server limits apply to every worker
-        **{k: v for k, v in uvicorn_options(settings).items() if k != "http"},
+        # spawned workers import the header-timeout protocol by name; its timeout, as the rest
+        # of their settings, comes from the environment
+        **{**uvicorn_options(settings), "http": PROTOCOL_IMPORT_PATH},
     )

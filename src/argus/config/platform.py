@@ -42,6 +42,19 @@ class VideoSettings(BaseModel):
     max_video_mb: float = Field(200.0, description="Largest accepted video file, in MiB.")
     max_duration_s: float = Field(600.0, description="Longest accepted video, in seconds.")
     max_frames: int = Field(20_000, description="Most frames decoded from one video.")
+    max_sampled_frames: int = Field(
+        3_000,
+        ge=0,
+        description="Most frames (after sampling) one synchronous video request runs through "
+        "its models, all models together; beyond it 413 (0: no limit). Long videos can go to a "
+        "job instead (moderation.job_min_duration_s).",
+    )
+    max_model_s: float = Field(
+        300.0,
+        ge=0,
+        description="Most seconds of model time one synchronous video request may spend; "
+        "beyond it 413 (0: no limit).",
+    )
 
 
 class RuntimeSettings(BaseModel):

@@ -41,6 +41,8 @@ from argus.imaging.formats import (
     sniff,
 )
 from argus.imaging.gifscan import count_frames
+from argus.imaging.jpegscan import scan_ends_early
+from argus.plainwords import describe
 
 # EXIF orientation -> the transpose that shows the image upright (as ImageOps.exif_transpose).
 _TRANSPOSE: dict[int, Image.Transpose] = {
@@ -371,13 +373,15 @@ def _check_pixels(size: tuple[int, int], limits: ImagingSettings) -> None:
 
 
 def _truncated(data: bytes, fmt: ImageFormat) -> bool:
-    """A JPEG with no end-of-image after its last scan, or a PNG without IEND, ended early.
+    """A JPEG with no end-of-image after its last scan or whose scan data ends before its last
+    block (cut, then given an end marker), or a PNG without IEND, ended early.
 
     Checked here so that a truncated file is refused even when some other code has set Pillow's
-    process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES``.
+    process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` (and because libjpeg only warns, and pads
+    with grey, when the data of a scan stops at an end marker).
     """
     if fmt is JPEG:
-        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda") or scan_ends_early(data)
     if fmt is PNG:
         return data.rfind(b"IEND") == -1
     return False
@@ -399,7 +403,8 @@ def _decoder_errors(fmt: ImageFormat, *, frame: int | None = None) -> Iterator[N
     except Exception as exc:
         where = "" if frame is None else f" at frame {frame}"
         raise InvalidImage(
-            f"The {fmt.label} file is truncated or corrupt{where} ({exc})", reason=str(exc)
+            f"The {fmt.label} file is truncated or corrupt{where} ({describe(exc)})",
+            reason=describe(exc),
         ) from exc
 
 

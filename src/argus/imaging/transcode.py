@@ -33,6 +33,7 @@ from argus.config import VideoSettings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import InvalidVideo, PayloadTooLarge
 from argus.imaging.formats import describe
+from argus.plainwords import describe as describe_error
 
 #: Audio codecs an MP4 file holds as they are (copied, not re-encoded).
 MP4_AUDIO = frozenset({"aac", "mp3", "opus", "flac", "alac", "ac3", "eac3"})
@@ -83,7 +84,7 @@ def _open(path: Path) -> Any:
         with path.open("rb") as handle:
             looks = describe(handle.read(4096))
         raise InvalidVideo(
-            f"The file is not a video Argus can read (looks like {looks}): {exc}"
+            f"The file is not a video Argus can read (looks like {looks}): {describe_error(exc)}"
         ) from None
 
 
@@ -216,8 +217,10 @@ class Transcoder:
                     index += 1
         except av.FFmpegError as exc:
             if index == 0:
-                raise InvalidVideo(f"The video cannot be decoded: {exc}") from None
-            raise InvalidVideo(f"The video is corrupt after frame {index}: {exc}") from None
+                raise InvalidVideo(f"The video cannot be decoded: {describe_error(exc)}") from None
+            raise InvalidVideo(
+                f"The video is corrupt after frame {index}: {describe_error(exc)}"
+            ) from None
         if index == 0:
             raise InvalidVideo("The video has no frame that can be decoded")
         if self._ain is not None and not self.info.audio_copied:

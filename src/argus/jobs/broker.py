@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from argus.config import Settings
+from argus.plainwords import describe, kind
 
 
 def broker_error(url: str, *, timeout_s: float = 2.0) -> str | None:
@@ -26,7 +27,7 @@ def broker_error(url: str, *, timeout_s: float = 2.0) -> str | None:
             conn.ensure_connection(max_retries=0, timeout=timeout_s)
             conn.default_channel  # noqa: B018 (Redis: a channel pings the server)
     except Exception as exc:
-        return f"the job broker cannot be reached: {type(exc).__name__}: {exc}"
+        return f"the job broker cannot be reached: {kind(exc)}: {describe(exc)}"
     return None
 
 

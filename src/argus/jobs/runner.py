@@ -34,6 +34,7 @@ from argus.jobs import webhook
 from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.registry import ItemContext, JobInput, Registry
 from argus.models.pool import ModelPool
+from argus.plainwords import describe, kind
 from argus.store import jobs as job_store
 from argus.store.db import Database
 from argus.store.files import BlobStore, split_key
@@ -133,7 +134,7 @@ async def run_job(
             ctx.db,
             job_id=job_id,
             attempt=attempt,
-            error=f"internal error: {type(exc).__name__}: {exc}",
+            error=f"internal error: {kind(exc)}: {describe(exc)}",
         )
     finally:
         heartbeat.cancel()
@@ -307,7 +308,7 @@ async def _run_item(
         )
     except Exception as exc:
         log.exception("job %s item %d (%s) failed", job.id, item.index, item.input_name)
-        error = f"internal error: {type(exc).__name__}: {exc}"
+        error = f"internal error: {kind(exc)}: {describe(exc)}"
         written = await job_store.mark_item_failed(
             ctx.db, job_id=job.id, index=item.index, error=error, attempt=attempt
         )

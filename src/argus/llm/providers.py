@@ -19,6 +19,7 @@ from typing import Any
 
 from argus.config import LlmProviderSettings
 from argus.llm.base import LlmFailed, Provider, retry_after
+from argus.plainwords import describe, kind
 
 _NO_KEY = "not-needed"  # vLLM and Ollama accept anything; the SDKs insist on some value
 
@@ -52,7 +53,7 @@ def _failure(name: str, exc: Exception) -> LlmFailed:
         )
         failed.retry_after_s = retry_after(exc.response.headers)  # type: ignore[attr-defined]
         return failed
-    return LlmFailed(name, f"{type(exc).__name__}: {exc}")
+    return LlmFailed(name, f"{kind(exc)}: {describe(exc)}")
 
 
 class OpenAiCompatible(Provider):

@@ -26,6 +26,7 @@ import httpx
 from argus.config import AnalysisSettings
 from argus.config.units import bytes_to_mb
 from argus.errors import FetchFailed, PayloadTooLarge, UrlNotAllowed
+from argus.plainwords import describe, kind
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -207,9 +208,9 @@ async def fetch(
     except TimeoutError as exc:
         raise FetchFailed(f"timed out after {settings.fetch_timeout_s:g} s") from exc
     except httpx.TimeoutException as exc:
-        raise FetchFailed(f"timed out ({type(exc).__name__})") from exc
+        raise FetchFailed(f"timed out ({kind(exc)})") from exc
     except httpx.HTTPError as exc:
-        raise FetchFailed(f"{type(exc).__name__}: {exc}") from exc
+        raise FetchFailed(f"{kind(exc)}: {describe(exc)}") from exc
 
 
 async def _get(

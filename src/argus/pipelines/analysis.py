@@ -12,6 +12,12 @@ Rules (seed 003): an unknown type is ``skipped``, a target the operation does no
 ``prominent_face`` without a face is ``skipped``, a model that is not installed makes that task an
 ``error`` naming ``argus models pull`` while the other tasks still succeed, any other failure is
 ``error`` "Internal error processing task: ...". Duplicate operation ids: the last one wins.
+
+With a :class:`Progress` (the route's :func:`argus.api.disconnect.cancel_on_disconnect`), every
+task checks it before it starts and before each model call: once the client has gone, the graph
+stops at the next task or model call with :class:`Cancelled` (tasks whose models are busy wait
+and then stop without running theirs). :attr:`Analyzer.tasks_done` counts the tasks that ran to
+their result.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from argus.config import Settings
-from argus.errors import ArgusError, ModelNotInstalled
+from argus.errors import ArgusError, Cancelled, ModelNotInstalled
 from argus.imaging import Picture, decode
 from argus.models.pool import ModelPool
 from argus.models.tasks import Detector, In, Model, Out
@@ -40,6 +46,8 @@ from argus.pipelines.operations.base import (
     Skipped,
     TaskSpec,
 )
+from argus.pipelines.progress import Progress
+from argus.plainwords import describe
 from argus.timing import span
 from argus.vision.detections import Detections
 
@@ -67,8 +75,11 @@ class AnalysisRun:
         pool: ModelPool,
         collections: CollectionStore,
         tenant: str,
+        progress: Progress | None = None,
     ) -> None:
         self.picture = picture
+        self.progress = progress
+        self.tasks_done = 0
         self.settings = settings
         self.pool = pool
         self.collections = collections
@@ -88,8 +99,14 @@ class AnalysisRun:
         """``pool.get(name, kind).predict_one(item)`` in a worker thread, one call per model at
         once."""
         async with self.model_lock(name):
+            self.check()
             model = await asyncio.to_thread(self.pool.get, name, kind)
             return await asyncio.to_thread(model.predict_one, item)
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` once the request's client has gone."""
+        if self.progress is not None:
+            self.progress.check()
 
     def model_lock(self, name: str) -> asyncio.Lock:
         """The lock held while ``name`` runs for this request."""
@@ -190,14 +207,21 @@ async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) 
             f"Allowed: {list(op.allowed_targets)}",
         )
     try:
-        return await op.run(run, task, str(target))
+        run.check()
+        result = await op.run(run, task, str(target))
+    except Cancelled:
+        raise
     except Skipped as exc:
         return OperationResult("skipped", error_message=exc.message)
     except ArgusError as exc:
         return OperationResult("error", error_message=exc.message)
     except Exception as exc:
         log.exception("task %s (%s) failed", task.operation_id, task.type)
-        return OperationResult("error", error_message=f"Internal error processing task: {exc}")
+        return OperationResult(
+            "error", error_message=f"Internal error processing task: {describe(exc)}"
+        )
+    run.tasks_done += 1
+    return result
 
 
 class Analyzer:
@@ -208,6 +232,7 @@ class Analyzer:
         self.pool = pool
         self.collections = CollectionStore(settings)
         self.decodes = 0
+        self.tasks_done = 0
 
     async def decode(self, data: bytes) -> Picture:
         """Decode once, in a thread, as the ``decode`` span; errors are the imaging errors."""
@@ -228,17 +253,28 @@ class Analyzer:
         return await self.run(picture, tasks, tenant=tenant)
 
     async def run(
-        self, picture: Picture, tasks: Sequence[TaskSpec], *, tenant: str
+        self,
+        picture: Picture,
+        tasks: Sequence[TaskSpec],
+        *,
+        tenant: str,
+        progress: Progress | None = None,
     ) -> dict[str, OperationResult]:
+        """Every task at once; with ``progress``, :class:`Cancelled` once it is cancelled (the
+        tasks still running stop at their next check)."""
         run = AnalysisRun(
             picture,
             settings=self.settings,
             pool=self.pool,
             collections=self.collections,
             tenant=tenant,
+            progress=progress,
         )
         ops = operations()
-        outcomes = await asyncio.gather(*(run_task(run, t, ops) for t in tasks))
+        try:
+            outcomes = await asyncio.gather(*(run_task(run, t, ops) for t in tasks))
+        finally:
+            self.tasks_done += run.tasks_done
         results: dict[str, OperationResult] = {}
         for task, outcome in zip(tasks, outcomes, strict=True):
             results[task.operation_id] = outcome

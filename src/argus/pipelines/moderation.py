@@ -24,6 +24,7 @@ here; blocking.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
@@ -34,6 +35,8 @@ from argus.errors import (
     InvalidImage,
     InvalidVideo,
     ModelNotInstalled,
+    NotAnImage,
+    NotAVideo,
     UnknownModel,
     UnsupportedMediaType,
     ValidationFailed,
@@ -52,18 +55,6 @@ Classify = Callable[[Sequence[RGB]], list[Scores]]
 
 BUILTIN = "nudenet-nsfw"
 TOP_K = 5
-
-
-class NotAnImage(InvalidImage):
-    """The upload is no image Argus reads (seed 001's routes answer it with their own 400)."""
-
-
-class NotAVideo(InvalidVideo):
-    """The file could not be opened as a video (seed 001 answers it with 200 and a body)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"file is not a video ({reason})", reason=reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -142,8 +133,9 @@ def search_frames(
     Frames are classified ``batch_size`` at a time, in order; the search stops after the frame
     where the last wanted label was found, or, with ``query.first_only``, after the first frame
     with any match. The frame iterator is closed on return (a video decoder is released).
-    With ``progress``, each batch first checks it (:class:`Cancelled` once the client has gone)
-    and then counts its frames.
+    With ``progress``, each batch first checks it (:class:`Cancelled` once the client has gone,
+    :class:`PayloadTooLarge` when the batch would cross the request's budget) and then counts
+    its frames and model time.
     """
     wanted = query.wanted()
     found: list[Match] = []
@@ -154,9 +146,12 @@ def search_frames(
             chunk = list(islice(frames, batch_size))
             if not chunk:
                 break
+            if progress is not None:
+                progress.admit(len(chunk))
+            started = time.perf_counter()
             answers = classify([f.pixels for f in chunk])
             if progress is not None:
-                progress.advance(len(chunk))
+                progress.advance(len(chunk), time.perf_counter() - started)
             for frame, scores in zip(chunk, answers, strict=True):
                 hits = matches(scores, wanted, query.score)
                 for label, score in hits:

@@ -35,7 +35,14 @@ from typing import Any
 from argus.categories import CategoryAnswer, trustworthy
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
-from argus.errors import ArgusError, PayloadTooLarge, ValidationFailed
+from argus.errors import (
+    ArgusError,
+    FormatNotAllowed,
+    ImageTooLarge,
+    PayloadTooLarge,
+    UnreadableImage,
+    ValidationFailed,
+)
 from argus.imaging import ExifInfo, Header, Picture, decode, read_header
 from argus.imaging.header_memo import HeaderMemo
 from argus.llm import LlmChain, LlmFailed
@@ -46,7 +53,6 @@ from argus.pipelines.clip_category import classify_clip
 from argus.pipelines.clip_category import installed as clip_installed
 from argus.pipelines.local_category import MODEL as LOCAL_MODEL
 from argus.pipelines.local_category import classify_local
-from argus.pipelines.photo_errors import FormatNotAllowed, ImageTooLarge, UnreadableImage
 from argus.store import cache
 from argus.store.db import Database
 from argus.store.result_cache import ResultCache

@@ -7,7 +7,8 @@ URL: ...`` (413 when it is over the size limit); an image that cannot be decoded
 ``Could not process image: ...`` with 400 (also for a file that is not an image at all; 413
 for too many pixels). That is the seed README's documented behaviour; the seed's code answered
 200 with every task in error, which the contracts treat as a bug. A malformed ``tasks_json``
-answers 400 ``Invalid tasks JSON format or structure: ...``.
+answers 400 ``Invalid tasks JSON format or structure: ...``. When the client disconnects, the
+task graph stops at its next task or model call (:mod:`argus.api.disconnect`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from argus.api import jsonform
 from argus.api.auth import principal
 from argus.api.deps import AppSettings, Pool, Tenant
+from argus.api.disconnect import cancel_on_disconnect
 from argus.api.seed import seed_route_class
 from argus.api.seeds import analysis as seed003
 from argus.api.seeds.analysis import (
@@ -65,13 +67,19 @@ def _too_many(tasks: list[Any], settings: Settings) -> JSONResponse | None:
 
 
 async def _run(
-    service: Analyzer, image_url: str, data: bytes, tasks: list[TaskSpec], tenant: str
+    request: Request,
+    service: Analyzer,
+    image_url: str,
+    data: bytes,
+    tasks: list[TaskSpec],
+    tenant: str,
 ) -> Any:
     try:
         picture = await service.decode(data)
     except ArgusError as exc:
         return seed003.failure(seed003.NOT_PROCESSED, exc)
-    results = await service.run(picture, tasks, tenant=tenant)
+    async with cancel_on_disconnect(request) as progress:
+        results = await service.run(picture, tasks, tenant=tenant, progress=progress)
     return seed003.render_results(image_url, results)
 
 
@@ -92,7 +100,7 @@ async def analyze_image(
         fetched = await fetch(url, settings.analysis, max_bytes=max_bytes)
     except ArgusError as exc:
         return seed003.failure(seed003.NOT_DOWNLOADED, exc)
-    return await _run(service, url, fetched.data, _specs(body.tasks), tenant)
+    return await _run(request, service, url, fetched.data, _specs(body.tasks), tenant)
 
 
 @router.post(
@@ -119,7 +127,7 @@ async def analyze_image_upload(
     if len(data) > max_bytes:
         return seed003.too_large(settings.imaging.max_image_mb)
     name = f"uploaded:{image_file.filename or 'image'}"
-    return await _run(analyzer(request), name, data, _specs(tasks), tenant)
+    return await _run(request, analyzer(request), name, data, _specs(tasks), tenant)
 
 
 @router.get(

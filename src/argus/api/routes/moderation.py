@@ -40,15 +40,16 @@ from argus.api.seeds import moderation as seed001
 from argus.api.uploads import read_bounded
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
-from argus.errors import InvalidVideo, PayloadTooLarge, Unauthorized
+from argus.errors import InvalidVideo, NotAVideo, PayloadTooLarge, Unauthorized
 from argus.imaging import probe
 from argus.jobs.service import JobService
 from argus.models.nudenet import EXPOSED_LABELS
 from argus.models.pool import ModelPool
 from argus.pipelines import moderation_job
 from argus.pipelines.frames import spool
-from argus.pipelines.moderation import BUILTIN, Moderator, NotAVideo, detect_exposed
+from argus.pipelines.moderation import BUILTIN, Moderator, detect_exposed
 from argus.pipelines.moderation import Query as ModerationQuery
+from argus.pipelines.progress import Progress
 
 SEED_UNAUTHORIZED = seed001.UNAUTHORIZED
 MODELS_HEADER = "X-Argus-Models"
@@ -290,7 +291,13 @@ async def video_classification(
         if await asyncio.to_thread(_long_video, path, settings):
             return await _submit_job(request, caller, file, params, settings)
         moderator = _moderator(pool, settings, params.cascade)
-        async with cancel_on_disconnect(request) as progress:
+        budget = Progress(
+            max_frames=settings.video.max_sampled_frames,
+            max_model_s=settings.video.max_model_s,
+            frames_setting="video.max_sampled_frames",
+            model_s_setting="video.max_model_s",
+        )
+        async with cancel_on_disconnect(request, budget) as progress:
             found = await asyncio.to_thread(
                 moderator.query_video, path, params.names, params.query, progress
             )

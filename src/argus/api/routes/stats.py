@@ -227,7 +227,11 @@ async def increment_download(_: Admin, db: Db, download_type: DownloadType) -> S
     return _ok(await _downloads(db))
 
 
-@router.post("/download-count/increment/public", summary="Count one download (no auth)")
+@router.post(
+    "/download-count/increment/public",
+    summary="Count one download (no auth)",
+    responses={400: {"description": "download_type is neither android nor windows (seed 000)"}},
+)
 async def increment_download_public(db: Db, download_type: DownloadType) -> dict[str, bool]:
     await usage_counters.increment(db, name=f"download:{_download_type(download_type)}")
     return {"success": True}

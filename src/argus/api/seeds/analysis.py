@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, HttpUrl
 
 from argus.errors import ArgusError, UnsupportedMediaType
 from argus.pipelines.operations.base import Operation, OperationResult
+from argus.plainwords import describe
 
 NOT_DOWNLOADED = "Could not download image from URL"
 NOT_PROCESSED = "Could not process image"
@@ -70,7 +71,7 @@ def failure(prefix: str, exc: ArgusError) -> JSONResponse:
 
 def bad_tasks(exc: Exception) -> JSONResponse:
     """400 for a ``tasks_json`` that is not a list of tasks."""
-    return JSONResponse({"detail": f"{BAD_TASKS}: {exc}"}, status_code=400)
+    return JSONResponse({"detail": f"{BAD_TASKS}: {describe(exc)}"}, status_code=400)
 
 
 def too_many_tasks(count: int, most: int) -> JSONResponse:

@@ -11,15 +11,26 @@ for the pipeline's refusals (``{"detail": message}`` bodies, batch items' ``erro
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from argus.config.units import bytes_to_mb
-from argus.errors import ArgusError
+from argus.errors import ArgusError, FormatNotAllowed, ImageTooLarge, UnreadableImage
 from argus.pipelines.photo_category import Outcome
-from argus.pipelines.photo_errors import FormatNotAllowed, ImageTooLarge, UnreadableImage
+
+#: The seed's ``datetime.now().isoformat()``: naive local time, no offset, so not an OpenAPI
+#: ``date-time`` (which requires one).
+SeedTimestamp = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "description": "ISO 8601 local time without offset, e.g. 2024-05-01T12:00:00.123456",
+        }
+    ),
+]
 
 FAILED = "分类失败："  # seed 000's description of its "other" at 0.5 when no engine answered
 NO_ENGINE = "没有可用的分类引擎"  # ... and the reason when there was no engine to ask
@@ -54,7 +65,7 @@ class ClassificationResponse(BaseModel):
     from_cache: bool
     processing_time_ms: int
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class BatchClassifyItem(BaseModel):
@@ -75,7 +86,7 @@ class BatchClassifyResponse(BaseModel):
     items: list[BatchClassifyItem]
     request_id: str
     total_processing_time_ms: int
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class CheckCacheRequest(BaseModel):
@@ -89,7 +100,7 @@ class CheckCacheResponse(BaseModel):
     data: ClassificationData | None = None
     from_cache: bool
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class BatchCheckCacheRequest(BaseModel):
@@ -109,7 +120,7 @@ class BatchCheckCacheResponse(BaseModel):
     cached_count: int
     items: list[CacheItem]
     request_id: str
-    timestamp: datetime
+    timestamp: SeedTimestamp
 
 
 class CityInfo(BaseModel):

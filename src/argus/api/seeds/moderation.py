@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from argus.api.seed import detail_body
-from argus.errors import ArgusError
-from argus.pipelines.moderation import Finding, Labels, LabelScore, Match, NotAnImage, NotAVideo
+from argus.errors import ArgusError, NotAnImage, NotAVideo
+from argus.pipelines.moderation import Finding, Labels, LabelScore, Match
 
 UNAUTHORIZED = "Invalid or missing API Key!"
 NOT_AN_IMAGE = "The uploaded file is not a valid image."

@@ -1,0 +1,61 @@
+"""Whether a JPEG's entropy-coded data covers the whole picture (a cut file with an end marker).
+
+A JPEG cut short and given an end-of-image marker (``FF D9``) looks whole to a marker walk: it
+has its scan and its end marker. libjpeg (through Pillow or OpenCV) then only warns ("premature
+end of data segment") and pads the missing blocks with grey, which nobody upstream can see.
+:func:`scan_ends_early` runs FFmpeg's JPEG decoder (PyAV, already a dependency for video) with
+error detection set to ``explode`` and at 1/8 size (``lowres``: the Huffman data is all read,
+the inverse DCT mostly skipped), so running out of data before the last block is an error.
+Only Huffman-coded frames (baseline, extended, progressive) are checked: FFmpeg does not read
+arithmetic-coded or lossless JPEGs, which Pillow decodes and judges on its own.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import av
+import av.error
+
+# start-of-frame markers of Huffman-coded, DCT-based JPEGs: baseline, extended, progressive
+_HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
+
+
+def frame_marker(data: bytes) -> int | None:
+    """The first start-of-frame marker (0xC0..0xCF, not DHT/JPG/DAC) of a JPEG, if any."""
+    i, n = 2, len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):
+            return None
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker
+        (length,) = struct.unpack_from(">H", data, i + 2)
+        i += 2 + length
+    return None
+
+
+def scan_ends_early(data: bytes) -> bool:
+    """True when the first picture's entropy-coded data stops before its last block.
+
+    False for a whole file and for JPEGs this check does not cover (see the module docstring).
+    """
+    if frame_marker(data) not in _HUFFMAN_DCT:
+        return False
+    context = av.CodecContext.create("mjpeg", "r")
+    context.thread_count = 1
+    context.options = {"err_detect": "explode", "lowres": "3"}
+    try:
+        frames = context.decode(av.Packet(data))
+        frames += context.decode(None)
+    except av.error.FFmpegError:
+        return True
+    return not frames
