@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from argus.api import jsonform
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Pool, Tenant
+from argus.api.deps import AnalyzerDep, AppSettings, Pool, Tenant
 from argus.api.schemas.analysis import (
     AnalysisResponse,
     AnalysisTask,
@@ -38,16 +38,6 @@ router = APIRouter(
     tags=["analysis (seed 003)"], route_class=seed_route_class(), dependencies=[Depends(principal)]
 )
 _TASKS = TypeAdapter(list[AnalysisTask])
-
-
-def analyzer(request: Request) -> Analyzer:
-    """The app's :class:`Analyzer`, made on first use (it keeps the decode counter)."""
-    state = request.app.state
-    existing: Analyzer | None = getattr(state, "analyzer", None)
-    if existing is None:
-        existing = Analyzer(state.settings, state.pool)
-        state.analyzer = existing
-    return existing
 
 
 def _specs(tasks: list[AnalysisTask]) -> list[TaskSpec]:
@@ -91,11 +81,15 @@ async def _run(
     summary="Run a task list on the image at a URL",
 )
 async def analyze_image(
-    body: AnalyzeImageRequest, request: Request, settings: AppSettings, pool: Pool, tenant: Tenant
+    body: AnalyzeImageRequest,
+    request: Request,
+    settings: AppSettings,
+    pool: Pool,
+    tenant: Tenant,
+    service: AnalyzerDep,
 ) -> Any:
     if (refused := _too_many(body.tasks, settings)) is not None:
         return refused
-    service = analyzer(request)
     url = str(body.image_url)
     max_bytes = int(settings.imaging.max_image_mb * 2**20)
     try:
@@ -115,6 +109,7 @@ async def analyze_image_upload(
     settings: AppSettings,
     pool: Pool,
     tenant: Tenant,
+    service: AnalyzerDep,
     image_file: UploadFile = File(..., description="The image."),
     tasks_json: str = Form(..., description="JSON list of tasks, as `tasks` of /analyze_image/."),
 ) -> Any:
@@ -137,7 +132,7 @@ async def analyze_image_upload(
             status_code=413,
         )
     name = f"uploaded:{image_file.filename or 'image'}"
-    return await _run(analyzer(request), name, data, _specs(tasks), tenant)
+    return await _run(service, name, data, _specs(tasks), tenant)
 
 
 @router.get(

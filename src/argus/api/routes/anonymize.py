@@ -26,8 +26,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import FileResponse, JSONResponse
 
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Db, Pool, Tenant
-from argus.api.routes.jobs import Jobs, _webhook
+from argus.api.deps import AppSettings, Db, Jobs, Pool, Tenant
+from argus.api.routes.jobs import _webhook
 from argus.api.schemas.anonymize import (
     AnonymizedItem,
     AnonymizeJob,
@@ -38,6 +38,8 @@ from argus.api.schemas.anonymize import (
 )
 from argus.api.schemas.jobs import JobAccepted, Progress
 from argus.api.seed import seed_route_class
+from argus.compose.anonymize_kind import KIND
+from argus.compose.seed_tasks import seed_results
 from argus.errors import (
     NotFound,
     PayloadTooLarge,
@@ -45,7 +47,6 @@ from argus.errors import (
     UnsupportedMediaType,
 )
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize_job import KIND, seed_results
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
 from argus.store.tables import Job

@@ -1,5 +1,5 @@
 """Seed 004's face routes: ``/api/extract_feature``, ``/api/compare_features``,
-``/api/compare_image_feature``; :data:`router` also carries the galleries and their lifespan.
+``/api/compare_image_feature``; :data:`router` also carries the galleries.
 
 Bodies keep the seed's shape: ``success``, ``message`` (its Chinese messages), ``feature``,
 ``feature_dim``, ``quality_passed``, ``similarity``, ``is_same_person``, ``threshold``,
@@ -10,7 +10,8 @@ and ``threshold`` is ``faces.seed_threshold`` (0.7). No qualified face is a 200 
 ``success: false`` and the seed's message ``未检测到合格的人脸`` followed by the failed check;
 an unreadable file (not an image at all included) or a feature dimension mismatch is a 400 and
 any other error its own status, always as ``{"success": false, "message"}``.
-The lifespan builds the face pipeline and every gallery's search index from the database.
+The face pipeline and the galleries (their search indexes built from the database at start)
+come from the composition root, :mod:`argus.compose.services`.
 """
 
 from __future__ import annotations
@@ -18,35 +19,29 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from argus.api import jsonform
 from argus.api.auth import principal
-from argus.api.deps import AppSettings
+from argus.api.deps import AppSettings, Faces
 from argus.api.routes import galleries as galleries_routes
 from argus.api.routes.galleries import read_picture
 from argus.api.schemas.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.api.seed import seed_route_class
-from argus.config import Settings
 from argus.errors import ArgusError, InvalidInput, UnsupportedMediaType
 from argus.pipelines.faces import (
     FaceFeature,
-    FacePipeline,
     NoQualifiedFace,
     as_feature,
     cosine_similarity,
 )
-from argus.pipelines.galleries import GalleryService
-from argus.pipelines.seed_features import seed_feature, seed_space_ready
-from argus.pipelines.vector_index import IndexRegistry
+from argus.pipelines.seed_features import seed_feature
 
 _started: ContextVar[float | None] = ContextVar("argus_face_started", default=None)
 
@@ -84,31 +79,6 @@ def seed_validation(exc: RequestValidationError) -> Response:
 
 async def _start_clock() -> None:
     _started.set(time.perf_counter())
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    pipeline = FacePipeline(app.state.pool, settings.faces)
-    service = GalleryService(
-        app.state.db,
-        pipeline,
-        IndexRegistry(settings.faces.index, settings.faces.search_threads),
-        settings.faces,
-    )
-    await service.rebuild_all()
-    await asyncio.to_thread(seed_space_ready, settings.faces.model)
-    app.state.faces = pipeline
-    app.state.galleries = service
-    yield
-
-
-def get_faces(request: Request) -> FacePipeline:
-    faces: FacePipeline = request.app.state.faces
-    return faces
-
-
-Faces = Annotated[FacePipeline, Depends(get_faces)]
 
 
 seed = APIRouter(
@@ -236,6 +206,6 @@ async def compare_image_feature(
     }
 
 
-router = APIRouter(lifespan=lifespan)
+router = APIRouter()
 router.include_router(seed)
 router.include_router(galleries_routes.router)

@@ -1,7 +1,7 @@
-"""The ``anonymize`` job kind: seed 002's batch task on Argus's jobs platform.
+"""The ``anonymize`` job kind: an adapter from the jobs protocol to the anonymize pipelines.
 
 Each item is one stored image. The handler decodes it (an unreadable file fails that item only;
-a job whose items all failed ends ``failed``, as the seed's task did), hides plates and/or faces
+a job whose items all failed ends ``failed``, as seed 002's task did), hides plates and/or faces
 (:mod:`argus.pipelines.anonymize`) and stores ``covered_<stem>.webp`` as an output file of the
 job; the blob store never overwrites, so two inputs with the same stem give
 ``covered_photo.webp`` and ``covered_photo-1.webp``. The item's output is
@@ -15,55 +15,36 @@ item's progress reported per frame and cancellation honoured between frames, sto
 duration, audio, regions hidden by how they were found, and every track) and its
 ``detections`` stay empty (there is one set per frame).
 
-When the job was created with ``seed_callbacks`` (``/api/v1/process-task/`` does) and it
-completed, :func:`seed_callbacks` does what the seed did after a task: a JSON POST of
-``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and a multipart POST
-(form ``task_id``, files ``images``, ``image/webp``) of the results to ``anonymize.upload_url``.
-Both run in the process that ran the job (server or Celery worker); failures are logged.
+Seed 002's result URLs and completion callbacks (the kind's finish hook) are in
+:mod:`argus.compose.seed_tasks`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import httpx
-
-from argus import __version__
+from argus.compose.seed_tasks import seed_callbacks
 from argus.imaging.decode import decode
+from argus.imaging.encode import OutputFormat, encode
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize import (
-    AnonymizeOptions,
-    anonymize,
-    encode_result,
-    face_model,
-    result_name,
-)
+from argus.jobs.registry import ItemContext, JobInput, JobKind, parse_options
+from argus.models.plates import user_model
+from argus.models.pool import ModelPool
+from argus.pipelines.anonymize import AnonymizeOptions, anonymize, face_model, result_name
 from argus.pipelines.anonymize_video import anonymize_video, video_result_name
-from argus.store.files import make_key
-from argus.store.tables import Job, JobStatus
 from argus.timing import span
 
-if TYPE_CHECKING:
-    from argus.config import Settings
-    from argus.jobs.registry import ItemContext, JobInput, JobKind
-    from argus.models.pool import ModelPool
-    from argus.store.files import BlobStore
-
-log = logging.getLogger(__name__)
-
 KIND = "anonymize"
+
+_FORMATS: dict[str, OutputFormat] = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 
 
 def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
     """Parsed options; the plate model must be readable when plates are a target (503)."""
-    from argus.jobs.registry import parse_options
-    from argus.models.plates import user_model
-
     parsed = parse_options(AnonymizeOptions, options)
     assert isinstance(parsed, AnonymizeOptions)
     settings = pool.settings.anonymize
@@ -82,7 +63,7 @@ def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict
     with span("decode"):
         picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
     done = anonymize(ctx.pool, ctx.settings, picture.pixels, parsed)
-    data = encode_result(done.image, parsed.format, ctx.settings.anonymize.webp_quality)
+    data = encode(done.image, _FORMATS[parsed.format], quality=ctx.settings.anonymize.webp_quality)
     saved = ctx.save_output(result_name(item.name, parsed.format), data)
     return {
         "filename": saved,
@@ -126,54 +107,7 @@ def handle_video(ctx: ItemContext, item: JobInput, options: AnonymizeOptions) ->
     }
 
 
-def seed_results(job: Job) -> list[dict[str, str]]:
-    """Seed 002's ``results``: ``[{filename, url}]`` of every completed item, in input order."""
-    out: list[dict[str, str]] = []
-    for item in sorted(job.items, key=lambda i: i.index):
-        if item.status == JobStatus.COMPLETED.value and isinstance(item.output, dict):
-            name = str(item.output["filename"])
-            out.append({"filename": name, "url": f"/tasks_storage/{job.id}/output/{name}"})
-    return out
-
-
-async def seed_callbacks(settings: Settings, blobs: BlobStore, job: Job) -> None:
-    """Seed 002's notifications of a completed task (see the module docstring)."""
-    if not job.options.get("seed_callbacks") or job.status != JobStatus.COMPLETED.value:
-        return
-    conf = settings.anonymize
-    results = seed_results(job)
-    async with httpx.AsyncClient(
-        timeout=conf.callback_timeout_s, headers={"User-Agent": f"argus/{__version__}"}
-    ) as client:
-        if conf.callback_url:
-            body = {"task_id": job.id, "status": "completed", "results": results}
-            try:
-                resp = await client.post(conf.callback_url, json=body)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: callback to %s failed: %s", job.id, conf.callback_url, exc)
-        if conf.upload_url and results:
-            files = [
-                (
-                    "images",
-                    (
-                        r["filename"],
-                        await blobs.read(make_key(job.id, "output", r["filename"])),
-                        "image/webp",
-                    ),
-                )
-                for r in results
-            ]
-            try:
-                resp = await client.post(conf.upload_url, data={"task_id": job.id}, files=files)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: upload to %s failed: %s", job.id, conf.upload_url, exc)
-
-
 def job_kind() -> JobKind:
-    from argus.jobs.registry import JobKind
-
     return JobKind(
         name=KIND,
         description="Hide licence plates and/or faces in each image or video (cover, blur, "
