@@ -17,8 +17,9 @@ from typing import IO
 
 import httpx
 
+from argus.compose.kinds import builtin_kinds
 from argus.config import Settings
-from argus.jobs.registry import Registry, builtin_kinds
+from argus.jobs.registry import Registry
 from argus.jobs.runner import JobContext, worker_name
 from argus.models.pool import ModelPool
 from argus.store import jobs as job_store

@@ -18,9 +18,10 @@ import numpy.typing as npt
 import pytest
 from jobs_support import dead_pid, job_context
 
+from argus.compose.kinds import builtin_kinds
 from argus.config import JobSettings, Settings
 from argus.jobs.local import LocalExecutor
-from argus.jobs.registry import ItemContext, JobInput, JobKind, Registry, builtin_kinds
+from argus.jobs.registry import ItemContext, JobInput, JobKind, Registry
 from argus.jobs.runner import JobContext, run_job
 from argus.jobs.sweep import recover, sweep
 from argus.store import jobs as job_store

@@ -1,7 +1,10 @@
-"""`create_app(settings)`: builds the model pool in the lifespan and keeps it on ``app.state``.
+"""`create_app(settings)`: the HTTP app over the parts the composition root builds.
 
-No module-level mutable state: everything a request needs hangs off ``app.state``, so tests can
-build as many independent apps as they like.
+The lifespan builds and starts :class:`argus.compose.services.Services` and keeps it on
+``app.state.services`` (routes reach it through the aliases of :mod:`argus.api.deps`); the app
+itself adds only what is HTTP's: metrics, admission, the login throttle, health probes and the
+background model preload, eviction and retention loops. No module-level mutable state, so tests
+can build as many independent apps as they like.
 """
 
 from __future__ import annotations
@@ -40,18 +43,13 @@ from argus.api.routes import (
 from argus.api.routes import anonymize as anonymize_routes
 from argus.api.routes import faces as faces_routes
 from argus.api.routes import moderation as moderation_routes
-from argus.auth.first_run import AdminPassword
-from argus.auth.ratelimit import RateLimiter
 from argus.auth.throttle import LoginThrottle
-from argus.auth.tokens import TokenIssuer
+from argus.compose import services as compose
 from argus.config import Settings
-from argus.jobs.service import JobService
-from argus.models.hub.background import BackgroundPulls
 from argus.models.pool import ModelPool
 from argus.store import retention
 from argus.store.db import Database
 from argus.store.result_cache import ResultCache
-from argus.store.write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -92,51 +90,25 @@ def _data_dir_missing(settings: Settings) -> str | None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or compose.load_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database.from_settings(settings)
-        auto_upgrade = settings.database.auto_upgrade
-        if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
-            await db.upgrade()
-        pulls = None
-        if settings.models.pull_on_first_use and not settings.offline:
-            pulls = BackgroundPulls(settings)
-        pool = ModelPool(settings, pulls=pulls)
-        writes = WriteBehind(
-            db,
-            interval_s=settings.database.write_interval_s,
-            max_pending=settings.database.write_batch_max,
-        )
-        db.pending_writes = writes.flush
-        if settings.database.write_interval_s > 0:
-            writes.start()
-        app.state.settings = settings
-        app.state.db = db
-        app.state.writes = writes
-        app.state.results = ResultCache(
-            db,
-            writes=writes,
-            max_entries=settings.database.memory_cache_entries,
-            ttl_s=settings.database.memory_cache_ttl_s,
-        )
-        app.state.pool = pool
-        app.state.tokens = TokenIssuer(settings)
-        admin_password = AdminPassword(settings)
-        app.state.admin_password = admin_password
-        setup_message = admin_password.setup_message(settings)
-        if setup_message:
-            log.warning(setup_message)
-        app.state.rate_limiter = RateLimiter()
+        services = compose.build(settings, metrics=app.state.metrics)
+        await compose.start(services)
+        app.state.services = services
+        # the parts tests and the middleware read by name
+        app.state.db = services.db
+        app.state.writes = services.writes
+        app.state.pool = services.pool
+        app.state.jobs = services.jobs
+        app.state.blobs = services.jobs.blobs
+        app.state.galleries = services.galleries
+        app.state.analyzer = services.analyzer
+        pool, db = services.pool, services.db
         # preloading runs in the background: the server answers (/health first) meanwhile,
         # and a request for a model still loading waits for it in the pool
         preloader = asyncio.create_task(_preload(pool))
-        job_service = JobService(settings, db=db, pool=pool, metrics=app.state.metrics)
-        app.state.jobs = job_service
-        app.state.blobs = job_service.blobs
-        await job_service.start()
         health = HealthMonitor(
             interval_s=settings.server.health_interval_s, timeout_s=settings.server.check_timeout_s
         )
@@ -144,13 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.add("database", db.check)
 
         async def broker() -> str | None:
-            return (await job_service.health()).get("broker")  # Celery mode only
+            return (await services.jobs.health()).get("broker")  # Celery mode only
 
         health.add("broker", broker)
         app.state.health = health
         await health.start()
         evictor = asyncio.create_task(_evict_loop(pool))
-        pruner = asyncio.create_task(_retention_loop(db, settings, app.state.results))
+        pruner = asyncio.create_task(_retention_loop(db, settings, services.results))
         try:
             yield
         finally:
@@ -159,14 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            await job_service.stop()
-            pool.close()
             pending: set[asyncio.Task[None]] = app.state.pending_writes
             if pending:  # request-log rows still being written
                 await asyncio.gather(*pending, return_exceptions=True)
-            await writes.close()  # every batched row and hit count reaches the database
-            db.pending_writes = None
-            await db.dispose()
+            await compose.stop(services)
 
     app = FastAPI(
         title="Argus",

@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
+from argus.api import state
 from argus.auth.ratelimit import RateLimiter
 from argus.auth.tokens import AdminToken, TokenIssuer
 from argus.config import Settings
@@ -82,11 +83,8 @@ async def principal(request: Request) -> Principal:
     if isinstance(known, Principal):
         request.state.tenant = known.tenant
         return known
-    settings: Settings = request.app.state.settings
-    db: Database = request.app.state.db
-    issuer: TokenIssuer = request.app.state.tokens
-    limiter: RateLimiter = request.app.state.rate_limiter
-    caller = await _identify(request, settings, db, issuer, limiter)
+    parts = state.services(request)
+    caller = await _identify(request, parts.settings, parts.db, parts.tokens, parts.rate_limiter)
     request.scope[_PRINCIPAL_KEY] = caller
     request.state.tenant = caller.tenant
     return caller
@@ -125,7 +123,7 @@ async def _identify(
 async def admin_principal(request: Request) -> Principal:
     """Only a valid admin token passes."""
     secret = credentials(request)
-    issuer: TokenIssuer = request.app.state.tokens
+    issuer = state.services(request).tokens
     admin = issuer.check(secret) if secret and _looks_like_jwt(secret) else None
     if admin is None:
         raise Unauthorized("Admin login required: POST /api/v1/auth/login for a token.")

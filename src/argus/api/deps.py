@@ -1,4 +1,8 @@
-"""FastAPI dependencies that hand routes what the lifespan built."""
+"""FastAPI dependencies that hand routes what the composition root built: one alias per part.
+
+Routes name a part by its alias (``pool: Pool``, ``jobs: Jobs``, ...); nothing in a route reads
+``app.state`` or builds a part on first use.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,118 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from argus.api import state
+from argus.api.health import HealthMonitor
+from argus.api.metrics import Metrics
+from argus.auth.first_run import AdminPassword
+from argus.auth.throttle import LoginThrottle
+from argus.auth.tokens import TokenIssuer
+from argus.compose.services import Services
 from argus.config import Settings
+from argus.jobs.service import JobService
+from argus.models.hub.background import BackgroundPulls
 from argus.models.pool import ModelPool
+from argus.pipelines.analysis import Analyzer
+from argus.pipelines.faces import FacePipeline
+from argus.pipelines.galleries import GalleryService
+from argus.pipelines.photo_category import PhotoClassifier
 from argus.store.db import Database
+from argus.store.write_behind import WriteBehind
+
+
+def get_services(request: Request) -> Services:
+    return state.services(request)
 
 
 def get_pool(request: Request) -> ModelPool:
-    pool: ModelPool = request.app.state.pool
-    return pool
+    return state.services(request).pool
 
 
 def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = request.app.state.settings  # set before the lifespan runs
     return settings
 
 
 def get_db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
+    return state.services(request).db
 
 
+def get_writes(request: Request) -> WriteBehind:
+    return state.services(request).writes
+
+
+def get_jobs(request: Request) -> JobService:
+    return state.services(request).jobs
+
+
+def get_tokens(request: Request) -> TokenIssuer:
+    return state.services(request).tokens
+
+
+def get_admin_password(request: Request) -> AdminPassword:
+    return state.services(request).admin_password
+
+
+def get_faces(request: Request) -> FacePipeline:
+    return state.services(request).faces
+
+
+def get_galleries(request: Request) -> GalleryService:
+    return state.services(request).galleries
+
+
+def get_classifier(request: Request) -> PhotoClassifier:
+    return state.services(request).classifier
+
+
+def get_analyzer(request: Request) -> Analyzer:
+    return state.services(request).analyzer
+
+
+def get_pulls(request: Request) -> BackgroundPulls:
+    return state.services(request).pulls
+
+
+AppServices = Annotated[Services, Depends(get_services)]
 Pool = Annotated[ModelPool, Depends(get_pool)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Db = Annotated[Database, Depends(get_db)]
+Writes = Annotated[WriteBehind, Depends(get_writes)]
+Jobs = Annotated[JobService, Depends(get_jobs)]
+Tokens = Annotated[TokenIssuer, Depends(get_tokens)]
+AdminPass = Annotated[AdminPassword, Depends(get_admin_password)]
+Faces = Annotated[FacePipeline, Depends(get_faces)]
+Galleries = Annotated[GalleryService, Depends(get_galleries)]
+Classifier = Annotated[PhotoClassifier, Depends(get_classifier)]
+AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
+Pulls = Annotated[BackgroundPulls, Depends(get_pulls)]
+AppMetrics = Annotated[Metrics, Depends(state.metrics)]
+Health = Annotated[HealthMonitor, Depends(state.health)]
+Throttle = Annotated[LoginThrottle, Depends(state.login_throttle)]
 
 # Re-exported so routes take every dependency from one place.
 from argus.api.auth import Admin, Caller, Tenant  # noqa: E402
 
-__all__ = ["Admin", "AppSettings", "Caller", "Db", "Pool", "Tenant", "get_db", "get_pool"]
+__all__ = [
+    "Admin",
+    "AdminPass",
+    "AnalyzerDep",
+    "AppMetrics",
+    "AppServices",
+    "AppSettings",
+    "Caller",
+    "Classifier",
+    "Db",
+    "Faces",
+    "Galleries",
+    "Health",
+    "Jobs",
+    "Pool",
+    "Pulls",
+    "Tenant",
+    "Throttle",
+    "Tokens",
+    "Writes",
+    "get_db",
+    "get_pool",
+]

@@ -47,8 +47,9 @@ def migrate_before_workers(settings: Settings) -> None:
 def worker_app() -> FastAPI:
     """The app of one worker process (Uvicorn's factory): settings from the environment."""
     from argus.api.app import create_app
+    from argus.compose.services import load_settings
 
-    return create_app(Settings())
+    return create_app(load_settings())
 
 
 def run_workers(settings: Settings) -> None:

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from argus.auth.passwords import hash_password
+from argus.compose import services as compose
 from argus.config import Settings
 from argus.store import keys as key_store
 from argus.store.db import Database
@@ -25,18 +26,17 @@ admin_app = typer.Typer(help="The admin login.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
-def with_db(work: Callable[[Database], Awaitable[T]], *, upgrade: bool = True) -> T:
+def with_db(
+    work: Callable[[Database], Awaitable[T]],
+    *,
+    upgrade: bool = True,
+    settings: Settings | None = None,
+) -> T:
     """Run ``work`` against the configured database (migrated first on SQLite)."""
 
     async def main() -> T:
-        settings = Settings()
-        db = Database.from_settings(settings)
+        db = await compose.open_database(settings or compose.load_settings(), upgrade=upgrade)
         try:
-            if upgrade and (
-                settings.database.auto_upgrade
-                or (settings.database.auto_upgrade is None and db.dialect == "sqlite")
-            ):
-                await db.upgrade()
             return await work(db)
         finally:
             await db.dispose()

@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from argus.cli.classify import IMAGE_SUFFIXES
+from argus.compose import services as compose
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.imaging.decode import decode
@@ -200,8 +201,8 @@ def anonymize_command(
         raise typer.BadParameter(exc.errors()[0]["msg"], param_hint="options") from None
     files = collect(paths)
     out.mkdir(parents=True, exist_ok=True)
-    settings = Settings()
-    pool = ModelPool(settings)
+    settings = compose.load_settings()
+    pool = compose.model_pool(settings)
     console = Console(stderr=True)
     rows: list[dict[str, Any]] = []
     columns = (TextColumn("anonymize"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -33,11 +33,11 @@ def images_in(folder: Path) -> list[Path]:
 async def _caption_all(
     settings: Settings, todo: list[Path], max_length: int, progress: Progress
 ) -> tuple[int, int]:
-    from argus.models.pool import ModelPool
-    from argus.pipelines.analysis import Analyzer, TaskSpec
+    from argus.compose import services as compose
+    from argus.pipelines.analysis import TaskSpec
 
-    pool = ModelPool(settings)
-    analyzer = Analyzer(settings, pool)
+    pool = compose.model_pool(settings)
+    analyzer = compose.analyzer(settings, pool)
     task = TaskSpec(
         "caption", "describe_image", {"target": "whole_image", "max_length": max_length}
     )
@@ -73,13 +73,14 @@ def caption_folder(
     max_length: int = typer.Option(50, "--max-length", min=1, help="Most tokens per caption."),
 ) -> None:
     """Write a .txt caption beside each image of a folder (seed 003's caption_folder.py)."""
-    from argus.models.pool import ModelPool
+    from argus.compose import services as compose
     from argus.pipelines.captions import captioner_installed
 
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
-    settings = Settings()
-    if not settings.classify.providers and not captioner_installed(settings, ModelPool(settings)):
+    settings = compose.load_settings()
+    pool = compose.model_pool(settings)
+    if not settings.classify.providers and not captioner_installed(settings, pool):
         name = settings.analysis.caption_model
         console.print(
             "[red]error[/red]: no captioning model is installed and no LLM provider is "

@@ -21,11 +21,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from argus.api.seeds.category import classification_data, message
+from argus.compose import services as compose
 from argus.config import Settings
 from argus.errors import ArgusError
-from argus.models.pool import ModelPool
-from argus.pipelines.photo_category import PhotoClassifier
-from argus.store.db import Database
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".mpo", ".bmp", ".tif", ".tiff"}
 CSV_FIELDS = [
@@ -62,12 +60,9 @@ def collect(paths: list[Path]) -> list[Path]:
 async def _classify_all(
     settings: Settings, files: list[Path], concurrency: int, console: Console
 ) -> list[dict[str, Any]]:
-    db = Database.from_settings(settings)
-    auto = settings.database.auto_upgrade
-    if auto or (auto is None and db.dialect == "sqlite"):
-        await db.upgrade()
-    pool = ModelPool(settings)
-    classifier = PhotoClassifier(settings, pool, db)
+    db = await compose.open_database(settings)
+    pool = compose.model_pool(settings)
+    classifier = compose.photo_classifier(settings, pool, db)
     gate = asyncio.Semaphore(max(1, concurrency))
     results: list[dict[str, Any]] = [{} for _ in files]
     columns = (TextColumn("classify"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -120,7 +115,7 @@ def classify(
         raise typer.BadParameter("choose json or csv", param_hint="--format")
     files = collect(paths)
     console = Console(stderr=True)
-    rows = asyncio.run(_classify_all(Settings(), files, concurrency, console))
+    rows = asyncio.run(_classify_all(compose.load_settings(), files, concurrency, console))
     text = (
         to_csv(rows) if output_format == "csv" else json.dumps(rows, ensure_ascii=False, indent=2)
     )

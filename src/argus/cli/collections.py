@@ -22,7 +22,7 @@ from rich.progress import track
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.models.tasks import ImageEmbedder
-from argus.pipelines.collections import CollectionStore, parse_label
+from argus.pipelines.collections import parse_label
 
 app = typer.Typer(help="Train and list collection classifiers.", no_args_is_help=True)
 console = Console()
@@ -46,8 +46,8 @@ def read_training_data(text: str) -> Any:
 
 
 def _from_folder(folder: Path, embedding: str, settings: Settings) -> tuple[list[Any], list[bool]]:
+    from argus.compose import services as compose
     from argus.imaging import decode
-    from argus.models.pool import ModelPool
 
     files: list[tuple[Path, bool]] = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -57,7 +57,7 @@ def _from_folder(folder: Path, embedding: str, settings: Settings) -> tuple[list
             continue
         files += [(f, label) for f in sorted(sub.rglob("*")) if f.suffix.lower() in IMAGE_SUFFIXES]
     name = settings.analysis.dino_model if embedding == "dino_v2" else settings.analysis.clip_model
-    model = ModelPool(settings).get(name, ImageEmbedder)
+    model = compose.model_pool(settings).get(name, ImageEmbedder)
     vectors, labels = [], []
     for path, label in track(files, description="embedding", console=console):
         picture = decode(path.read_bytes(), settings.imaging)
@@ -75,7 +75,9 @@ def train(
     tenant: str = typer.Option("default", help="Tenant owning the collection."),
 ) -> None:
     """Train a new version; the best version on the held-out split is served."""
-    settings = Settings()
+    from argus.compose import services as compose
+
+    settings = compose.load_settings()
     if (json_file is None) == (folder is None):
         raise typer.BadParameter("give exactly one of --json and --folder")
     if embedding not in ("clip", "dino_v2"):
@@ -88,7 +90,7 @@ def train(
         else:
             assert folder is not None
             vectors, labels = _from_folder(folder, embedding, settings)
-        report = CollectionStore(settings).train(
+        report = compose.collection_store(settings).train(
             tenant, collection_id, vectors, labels, embedding=embedding
         )
     except ArgusError as exc:
@@ -108,7 +110,9 @@ def train(
 @app.command("list")
 def list_collections(tenant: str = typer.Option("default", help="Tenant.")) -> None:
     """Collections of a tenant with their best version."""
-    for m in CollectionStore(Settings()).list(tenant):
+    from argus.compose import services as compose
+
+    for m in compose.collection_store(compose.load_settings()).list(tenant):
         console.print(
             f"{m['collection_id']}: {m['embedding']} {m['dimensionality']}-d, best {m['best']} "
             f"({len(m['versions'])} versions)"

@@ -17,10 +17,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from argus.compose import services as compose
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.models.base import InferenceModel
-from argus.models.pool import ModelPool
 
 PACKAGES = (
     "onnxruntime",
@@ -81,7 +81,7 @@ def run(settings: Settings, console: Console) -> bool:
             pkgs.add_row(dist, v or "[red]missing[/red]")
     console.print(pkgs)
 
-    pool = ModelPool(settings)
+    pool = compose.model_pool(settings)
     table = Table(box=box.SIMPLE_HEAD)
     table.add_column("model", no_wrap=True, overflow="fold")
     table.add_column("loads", no_wrap=True)

@@ -16,13 +16,11 @@ from rich.console import Console
 from rich.table import Table
 
 from argus.cli.admin import with_db
+from argus.compose import services as compose
 from argus.config import Settings
 from argus.errors import ArgusError
 from argus.imaging import Picture, decode
-from argus.models.pool import ModelPool
-from argus.pipelines.faces import FacePipeline
 from argus.pipelines.galleries import GalleryService, Identification
-from argus.pipelines.vector_index import IndexRegistry
 from argus.store import galleries as store
 from argus.store.db import Database
 
@@ -34,13 +32,8 @@ STRICT = typer.Option(True, help="Refuse faces failing a quality check (--no-str
 
 
 def _service(db: Database, settings: Settings) -> GalleryService:
-    pipeline = FacePipeline(ModelPool(settings), settings.faces)
-    return GalleryService(
-        db,
-        pipeline,
-        IndexRegistry(settings.faces.index, settings.faces.search_threads),
-        settings.faces,
-    )
+    faces = compose.face_pipeline(compose.model_pool(settings), settings)
+    return compose.gallery_service(db, faces, settings)
 
 
 def _read(path: Path, settings: Settings) -> Picture:
@@ -65,7 +58,7 @@ def enrol(
     strict: bool = STRICT,
 ) -> None:
     """Enrol NAME in GALLERY from IMAGES (one face per image: the largest)."""
-    settings = Settings()
+    settings = compose.load_settings()
     pictures = [(p.name, _read(p, settings)) for p in images]
 
     async def work(db: Database) -> None:
@@ -80,7 +73,7 @@ def enrol(
             console.print(f"[yellow]rejected[/yellow] {image}: {exc.message}")
 
     try:
-        with_db(work)
+        with_db(work, settings=settings)
     except ArgusError as exc:
         raise _fail(exc) from None
 
@@ -95,7 +88,7 @@ def identify(
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines."),
 ) -> None:
     """Who is the largest face of each image? ``unknown`` below the gallery's threshold."""
-    settings = Settings()
+    settings = compose.load_settings()
 
     async def work(db: Database) -> list[tuple[Path, Identification | ArgusError]]:
         service = _service(db, settings)
@@ -118,7 +111,7 @@ def identify(
         return out
 
     try:
-        results = with_db(work)
+        results = with_db(work, settings=settings)
     except ArgusError as exc:
         raise _fail(exc) from None
     table = Table("image", "subject", "similarity", "threshold", "other matches")

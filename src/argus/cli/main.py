@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 
@@ -16,6 +17,7 @@ from argus.cli import collections as collections_cmd
 from argus.cli import doctor as doctor_cmd
 from argus.cli import faces as faces_cmd
 from argus.cli import models as models_cmd
+from argus.compose import services as compose
 from argus.config import Settings
 
 app = typer.Typer(
@@ -54,7 +56,7 @@ def serve(
 
     from argus.api.server import uvicorn_options
 
-    settings = Settings()
+    settings = compose.load_settings()
     overrides = {
         k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
     }
@@ -114,22 +116,23 @@ def worker(
     server and the same database, data dir and ARGUS_JOBS__BROKER_URL on both."""
     from argus.jobs.celery_app import run_worker
 
-    settings = Settings()
+    settings = compose.load_settings()
     level = (loglevel or settings.log_level).upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    run_worker(settings, concurrency=concurrency, loglevel=level)
+    build = functools.partial(compose.worker_context, settings)
+    run_worker(settings, build=build, concurrency=concurrency, loglevel=level)
 
 
 @app.command()
 def config() -> None:
     """Print the effective settings as JSON (secrets masked)."""
-    typer.echo(json.dumps(Settings().masked(), indent=2))
+    typer.echo(json.dumps(compose.load_settings().masked(), indent=2))
 
 
 @app.command()
 def doctor() -> None:
     """What is installed, which execution providers, which models load, free memory."""
-    ok = doctor_cmd.run(Settings(), console)
+    ok = doctor_cmd.run(compose.load_settings(), console)
     raise typer.Exit(0 if ok else 1)
 
 

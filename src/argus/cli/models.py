@@ -9,9 +9,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from argus.config import Settings
+from argus.compose import services as compose
 from argus.errors import ArgusError
-from argus.models.pool import ModelPool
 
 app = typer.Typer(help="List, pull, verify and remove models.", no_args_is_help=True)
 console = Console()
@@ -30,7 +29,7 @@ def list_models(
     ),
 ) -> None:
     """Every model in the catalog, and whether it is installed (fits 80 columns)."""
-    statuses = ModelPool(Settings()).status()
+    statuses = compose.model_pool(compose.load_settings()).status()
     if as_json:
         import json
 
@@ -90,7 +89,9 @@ def pull(
             bar.update(tasks[path], completed=done, total=total)
 
         try:
-            spec = hub.pull(name, Settings(), revision=revision, progress=progress, variant=chosen)
+            spec = hub.pull(
+                name, compose.load_settings(), revision=revision, progress=progress, variant=chosen
+            )
         except ArgusError as exc:
             raise _fail(exc) from exc
     console.print(f"[green]installed[/green] {spec.name} ({spec.task}, {len(spec.files)} files)")
@@ -102,7 +103,7 @@ def verify(name: str = typer.Argument(..., help="Model to check.")) -> None:
     from argus.models import hub
 
     try:
-        report = hub.verify(name, Settings())
+        report = hub.verify(name, compose.load_settings())
     except ArgusError as exc:
         raise _fail(exc) from exc
     console.print(report.summary())
@@ -115,7 +116,7 @@ def remove(name: str = typer.Argument(..., help="Pulled model to delete.")) -> N
     from argus.models import hub
 
     try:
-        hub.remove(name, Settings())
+        hub.remove(name, compose.load_settings())
     except ArgusError as exc:
         raise _fail(exc) from exc
     console.print(f"removed {name}")
@@ -132,7 +133,11 @@ def _install(names: list[str], force: bool, source_dir: Path | None) -> None:
 
     try:
         results = install_converted(
-            Settings(), names or None, force=force, source_dir=source_dir, report=report
+            compose.load_settings(),
+            names or None,
+            force=force,
+            source_dir=source_dir,
+            report=report,
         )
     except ArgusError as exc:
         raise _fail(exc) from exc

@@ -13,9 +13,10 @@ database makes duplicates harmless. Broker settings: Redis's visibility timeout 
 not the broker) and reconnects for ever; a publish that fails after a few quick retries is a 503.
 
 Workers use Celery's ``threads`` pool. Each worker process keeps one :class:`WorkerRuntime`
-(settings, database engine, model pool, blob store) and one asyncio event loop in a background
-thread; task threads hand their job to that loop and wait. Models are therefore loaded once per
-process and shared by every task thread (dlib and ONNX Runtime release the GIL while they
+(settings, database engine, model pool, blob store, kinds: a :class:`JobContext` built by the
+composition root, :func:`argus.compose.services.worker_context`) and one asyncio event loop in a
+background thread; task threads hand their job to that loop and wait. Models are therefore loaded
+once per process and shared by every task thread (dlib and ONNX Runtime release the GIL while they
 compute), and the async database engine stays on the one loop it was created on. The prefork
 pool would load every model once per child and need an engine and loop per child after the
 fork, for no gain. Run more worker processes (or machines) for more parallelism.
@@ -28,7 +29,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -37,14 +38,9 @@ from kombu.exceptions import KombuError
 
 from argus.config import Settings
 from argus.errors import ServiceUnavailable
-from argus.jobs.keeper import LeaseKeeper
-from argus.jobs.registry import Registry, builtin_kinds
-from argus.jobs.runner import JobContext, run_job, worker_name
+from argus.jobs.runner import JobContext, run_job
 from argus.jobs.sweep import recover, sweep_forever
-from argus.models.pool import ModelPool
 from argus.store import jobs as job_store
-from argus.store.db import Database
-from argus.store.files import BlobStore, LocalBlobStore
 from argus.store.tables import JobStatus
 
 log = logging.getLogger(__name__)
@@ -119,7 +115,8 @@ def _safe_url(settings: Settings) -> str:
 
 
 class WorkerRuntime:
-    """One worker process's state, built on the first task and kept until the worker stops.
+    """One worker process's state, built on the first task by ``build`` (the composition
+    root's) and kept until the worker stops.
 
     ``send_task`` (Celery's ``app.send_task``) queues a job again: used by the sweep for jobs
     whose lease lapsed or whose message is stale, and when a warm shutdown (``stopping``)
@@ -131,11 +128,11 @@ class WorkerRuntime:
         settings: Settings,
         *,
         send_task: Callable[..., Any],
-        registry: Registry | None = None,
+        build: Callable[[], Awaitable[JobContext]],
     ) -> None:
         self.settings = settings
         self.send_task = send_task
-        self.registry = registry or builtin_kinds()
+        self._build = build
         self.stopping = threading.Event()
         self._sweep_stop: asyncio.Event | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -162,22 +159,7 @@ class WorkerRuntime:
             self._ctx_lock = asyncio.Lock()
         async with self._ctx_lock:
             if self._ctx is None:
-                settings = self.settings
-                settings.data_dir.mkdir(parents=True, exist_ok=True)
-                db = Database.from_settings(settings)
-                auto_upgrade = settings.database.auto_upgrade
-                if auto_upgrade or (auto_upgrade is None and db.dialect == "sqlite"):
-                    await db.upgrade()
-                blobs: BlobStore = LocalBlobStore.from_settings(settings)
-                self._ctx = JobContext(
-                    settings=settings,
-                    db=db,
-                    pool=ModelPool(settings),
-                    blobs=blobs,
-                    registry=self.registry,
-                    worker=worker_name("celery"),
-                    keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),
-                )
+                self._ctx = await self._build()
                 assert self._ctx.keeper is not None
                 if not await asyncio.to_thread(self._ctx.keeper.start):
                     log.error("lease keeper not ready: leases rely on the in-process heartbeat")
@@ -245,13 +227,18 @@ def register_task(app: Any, runtime: WorkerRuntime) -> Any:
 
 
 def run_worker(
-    settings: Settings, *, concurrency: int | None = None, loglevel: str = "INFO"
+    settings: Settings,
+    *,
+    build: Callable[[], Awaitable[JobContext]],
+    concurrency: int | None = None,
+    loglevel: str = "INFO",
 ) -> None:
-    """Start a Celery worker (threads pool) consuming Argus jobs; returns when it stops."""
+    """Start a Celery worker (threads pool) consuming Argus jobs, with the parts ``build``
+    makes on the first task; returns when it stops."""
     from celery.signals import worker_shutting_down
 
     app = make_celery(settings)
-    runtime = WorkerRuntime(settings, send_task=app.send_task)
+    runtime = WorkerRuntime(settings, send_task=app.send_task, build=build)
     register_task(app, runtime)
 
     def on_shutdown(**_: Any) -> None:  # warm shutdown: finish the current items, then stop

@@ -4,8 +4,9 @@ A handler is a plain blocking function ``(ctx, item, options) -> output`` (model
 blocking); the runner calls it in a worker thread and stores the JSON-able output on the item.
 Raising an :class:`~argus.errors.ArgusError` fails that item with the error's message; the job
 goes on with the next item. ``validate`` runs in the API before anything is stored, so a bad
-option is a 4xx answer, never a failed job. :func:`builtin_kinds` builds the registry every
-executor uses; later capabilities register their kinds there.
+option is a 4xx answer, never a failed job. This module is the protocol only: the kinds Argus
+ships are adapters over the pipelines, registered by the composition root
+(:func:`argus.compose.kinds.builtin_kinds`); jobs never import a pipeline.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from argus.errors import ValidationFailed
-from argus.imaging.decode import decode
-from argus.models.tasks import Detector
 
 if TYPE_CHECKING:
     from argus.config import Settings
@@ -118,69 +117,11 @@ def parse_options(model: type[BaseModel], options: Mapping[str, Any]) -> BaseMod
         raise ValidationFailed(f"invalid options: {reasons}") from None
 
 
-# --- detect -------------------------------------------------------------------------------------
-
-DETECTION_TASKS = ("face-detection", "object-detection", "nsfw-detection")
-
-
-class DetectOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    model: str = "dlib-hog-face"
-
-
-def validate_detect(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
-    parsed = parse_options(DetectOptions, options)
-    assert isinstance(parsed, DetectOptions)
-    spec = pool.catalog.get(parsed.model)  # UnknownModel (404)
-    if spec.task not in DETECTION_TASKS:
-        raise ValidationFailed(
-            f"model {spec.name!r} is a {spec.task} model; detect needs one of: "
-            + ", ".join(DETECTION_TASKS)
-        )
-    pool.model(spec.name)  # ModelNotInstalled (409) names the install command
-    return parsed.model_dump()
-
-
-def detect(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict[str, Any]:
-    """Boxes found by a detector in one stored image, in the image's original pixels."""
-    name = str(options.get("model", DetectOptions().model))
-    picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
-    found = ctx.pool.get(name, Detector).predict_one(picture.pixels)  # 400 if no detector
-    return {
-        "model": name,
-        "width": picture.width,
-        "height": picture.height,
-        "detections": found.to_list(),
-    }
-
-
-def builtin_kinds() -> Registry:
-    """A registry with every job kind Argus ships."""
-    registry = Registry()
-    registry.register(
-        JobKind(
-            name="detect",
-            description="Boxes from a detection model (default dlib-hog-face) for each image.",
-            handler=detect,
-            validate=validate_detect,
-        )
-    )
-    from argus.pipelines import moderation_job  # here: it imports this module's types
-
-    registry.register(moderation_job.job_kind())
-    from argus.pipelines import anonymize_job
-
-    registry.register(anonymize_job.job_kind())
-    return registry
-
-
 __all__ = [
-    "DetectOptions",
     "Handler",
     "ItemContext",
     "JobInput",
     "JobKind",
     "Registry",
-    "builtin_kinds",
+    "parse_options",
 ]

@@ -28,7 +28,7 @@ from argus.jobs import webhook
 from argus.jobs.broker import BrokerCheck
 from argus.jobs.keeper import LeaseKeeper
 from argus.jobs.local import LocalExecutor
-from argus.jobs.registry import Registry, builtin_kinds
+from argus.jobs.registry import Registry
 from argus.jobs.runner import JobContext, JobMetrics, refresh_queue_depth, worker_name
 from argus.jobs.sweep import sweep_forever
 from argus.models.pool import ModelPool
@@ -88,9 +88,9 @@ class JobService:
         *,
         db: Database,
         pool: ModelPool,
+        registry: Registry,
         metrics: JobMetrics | None = None,
         blobs: BlobStore | None = None,
-        registry: Registry | None = None,
     ) -> None:
         self.settings = settings
         self.ctx = JobContext(
@@ -98,7 +98,7 @@ class JobService:
             db=db,
             pool=pool,
             blobs=blobs if blobs is not None else LocalBlobStore.from_settings(settings),
-            registry=registry if registry is not None else builtin_kinds(),
+            registry=registry,
             metrics=metrics,
             worker=worker_name(settings.jobs.executor),
             keeper=LeaseKeeper(settings.resolved_database_url, settings.jobs.lease_s),

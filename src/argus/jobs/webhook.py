@@ -9,6 +9,11 @@ when it is called, connecting to the checked address.
 With ``jobs.webhook_secret`` set, each call is signed: ``X-Argus-Signature: t=<unix time>,
 v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the secret>``. A receiver recomputes it over the
 bytes it received, compares in constant time, and refuses old timestamps (replays).
+
+:func:`deliver` is the one HTTP POST every outgoing notification goes through (these webhooks
+and seed 002's task callbacks, whose URLs come from the operator's settings): Argus's
+``User-Agent``, no redirects, no proxy from the environment, a timeout, and a failure logged and
+answered False, never raised.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import ipaddress
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -70,27 +76,53 @@ async def send(url: str, body: dict[str, Any], *, settings: JobSettings) -> bool
         headers[SIGNATURE_HEADER] = signature(secret, int(time.time()), raw)
     try:
         target = await check(url, settings)
+    except ArgusError as exc:
+        log.warning("webhook %s for job %s refused: %s", url, body.get("job_id"), exc.message)
+        return False
+    return await deliver(
+        target.connect_url,
+        what=f"webhook {url} for job {body.get('job_id')}",
+        timeout_s=settings.webhook_timeout_s,
+        content=raw,
+        headers={**headers, "Host": target.host_header},
+        extensions={"sni_hostname": target.server_name},
+    )
+
+
+async def deliver(
+    url: str,
+    *,
+    what: str,
+    timeout_s: float,
+    content: bytes | None = None,
+    json_body: Any = None,
+    data: Mapping[str, str] | None = None,
+    files: Sequence[tuple[str, tuple[str, bytes, str]]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+) -> bool:
+    """POST to ``url`` (raw ``content``, a JSON body, or a multipart form of ``data`` and
+    ``files``); True on a 2xx answer. A failure is logged as ``what`` and never raised."""
+    try:
         async with httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s,
+            timeout=timeout_s,
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": f"argus/{__version__}"},
         ) as client:
             response = await client.post(
-                target.connect_url,
-                content=raw,
-                headers={**headers, "Host": target.host_header},
-                extensions={"sni_hostname": target.server_name},
+                url,
+                content=content,
+                json=json_body,
+                data=dict(data) if data is not None else None,
+                files=list(files) if files is not None else None,
+                headers=dict(headers or {}),
+                extensions=dict(extensions or {}),
             )
-    except ArgusError as exc:
-        log.warning("webhook %s for job %s refused: %s", url, body.get("job_id"), exc.message)
-        return False
     except httpx.HTTPError as exc:
-        log.warning("webhook %s for job %s failed: %s", url, body.get("job_id"), exc)
+        log.warning("%s failed: %s", what, exc)
         return False
     if not response.is_success:
-        log.warning(
-            "webhook %s for job %s answered %d", url, body.get("job_id"), response.status_code
-        )
+        log.warning("%s answered %d", what, response.status_code)
         return False
     return True

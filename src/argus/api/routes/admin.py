@@ -19,15 +19,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from argus.api.deps import Admin, AppSettings, Db, Pool
+from argus.api.deps import Admin, AppSettings, Db, Pool, Pulls
 from argus.api.routes import admin_page
 from argus.api.routes import stats as seed_stats
 from argus.api.schemas.jobs import JobSummary
-from argus.config import Settings
 from argus.errors import ArgusError, NotFound, PullInProgress
 from argus.models import hub
-from argus.models.hub.background import BackgroundPulls
-from argus.models.pool import ModelPool
 from argus.store import cache, request_log
 from argus.store import jobs as job_store
 
@@ -128,24 +125,10 @@ async def recent_jobs(
 # --------------------------------------------------------------------------- model pulls
 
 
-def _pulls(request: Request, pool: ModelPool, settings: Settings) -> BackgroundPulls:
-    """The pool's background pulls (shared with first-use pulls), else this app's own."""
-    if pool.pulls is not None:
-        return pool.pulls
-    state = request.app.state
-    if not hasattr(state, "admin_pulls"):
-        state.admin_pulls = BackgroundPulls(settings)
-    pulls: BackgroundPulls = state.admin_pulls
-    return pulls
-
-
 @api.post("/models/{name:path}/pull", status_code=202, summary="Start pulling a model")
-async def start_pull(
-    name: str, request: Request, pool: Pool, settings: AppSettings, _: Admin
-) -> Any:
+async def start_pull(name: str, pool: Pool, pulls: Pulls, settings: AppSettings, _: Admin) -> Any:
     spec = pool.catalog.get(name)  # UnknownModel -> 404
     hub.refuse_if_offline(settings)  # DownloadsDisabled -> 403 with the reason
-    pulls = _pulls(request, pool, settings)
     current = pulls.get(spec.name)
     if current is not None and current.status == "running":
         raise PullInProgress(f"Model '{spec.name}' is already being pulled.")
@@ -154,10 +137,8 @@ async def start_pull(
 
 
 @api.get("/models/{name:path}/pull", summary="A pull's progress")
-async def pull_progress(
-    name: str, request: Request, pool: Pool, settings: AppSettings, _: Admin
-) -> Any:
-    view = _pulls(request, pool, settings).view(name)
+async def pull_progress(name: str, pulls: Pulls, _: Admin) -> Any:
+    view = pulls.view(name)
     if view is None:
         raise NotFound(f"No pull of '{name}' was started since the server started.")
     return view

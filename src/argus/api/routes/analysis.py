@@ -21,9 +21,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from argus.api import jsonform
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Pool, Tenant
+from argus.api.deps import AnalyzerDep, AppSettings, Pool, Tenant
 from argus.api.disconnect import cancel_on_disconnect
-from argus.api.seed import seed_route_class
 from argus.api.seeds import analysis as seed003
 from argus.api.seeds.analysis import (
     AnalysisResponse,
@@ -31,6 +30,7 @@ from argus.api.seeds.analysis import (
     AnalyzeImageRequest,
     AvailableOperations,
 )
+from argus.api.seeds.routing import seed_route_class
 from argus.api.uploads import read_bounded
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
@@ -42,16 +42,6 @@ router = APIRouter(
     tags=["analysis (seed 003)"], route_class=seed_route_class(), dependencies=[Depends(principal)]
 )
 _TASKS = TypeAdapter(list[AnalysisTask])
-
-
-def analyzer(request: Request) -> Analyzer:
-    """The app's :class:`Analyzer`, made on first use (it keeps the decode counter)."""
-    state = request.app.state
-    existing: Analyzer | None = getattr(state, "analyzer", None)
-    if existing is None:
-        existing = Analyzer(state.settings, state.pool)
-        state.analyzer = existing
-    return existing
 
 
 def _specs(tasks: list[AnalysisTask]) -> list[TaskSpec]:
@@ -89,11 +79,15 @@ async def _run(
     summary="Run a task list on the image at a URL",
 )
 async def analyze_image(
-    body: AnalyzeImageRequest, request: Request, settings: AppSettings, pool: Pool, tenant: Tenant
+    body: AnalyzeImageRequest,
+    request: Request,
+    settings: AppSettings,
+    pool: Pool,
+    tenant: Tenant,
+    service: AnalyzerDep,
 ) -> Any:
     if (refused := _too_many(body.tasks, settings)) is not None:
         return refused
-    service = analyzer(request)
     url = str(body.image_url)
     max_bytes = mb_to_bytes(settings.imaging.max_image_mb)
     try:
@@ -113,6 +107,7 @@ async def analyze_image_upload(
     settings: AppSettings,
     pool: Pool,
     tenant: Tenant,
+    service: AnalyzerDep,
     image_file: UploadFile = File(..., description="The image."),
     tasks_json: str = Form(..., description="JSON list of tasks, as `tasks` of /analyze_image/."),
 ) -> Any:
@@ -127,7 +122,7 @@ async def analyze_image_upload(
     if len(data) > max_bytes:
         return seed003.too_large(settings.imaging.max_image_mb)
     name = f"uploaded:{image_file.filename or 'image'}"
-    return await _run(request, analyzer(request), name, data, _specs(tasks), tenant)
+    return await _run(request, service, name, data, _specs(tasks), tenant)
 
 
 @router.get(

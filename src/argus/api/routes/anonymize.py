@@ -27,13 +27,14 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from fastapi.responses import FileResponse, JSONResponse
 
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Db, Pool, Tenant
-from argus.api.routes.jobs import Jobs, _webhook
+from argus.api.deps import AppSettings, Db, Jobs, Pool, Tenant
+from argus.api.routes.jobs import _webhook
 from argus.api.schemas.anonymize import AnonymizedItem, AnonymizeJob, FrameProgress
 from argus.api.schemas.jobs import JobAccepted, Progress
-from argus.api.seed import seed_route_class
 from argus.api.seeds import anonymize as seed002
-from argus.api.seeds.anonymize import TaskCreated, TaskResult, TaskStatus
+from argus.api.seeds.anonymize import TaskCreated, TaskResult, TaskStatus, seed_results
+from argus.api.seeds.routing import seed_route_class
+from argus.compose.anonymize_kind import KIND
 from argus.config.units import mb_to_bytes
 from argus.errors import (
     NotFound,
@@ -42,7 +43,6 @@ from argus.errors import (
     UnsupportedMediaType,
 )
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize_job import KIND
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
 from argus.store.tables import Job
@@ -129,7 +129,7 @@ async def process_task(
 async def task_status(task_id: str, db: Db, tenant: Tenant) -> TaskStatus:
     job = await _anonymize_job(db, task_id, tenant, seed002.task_not_found(task_id))
     status = seed002.STATUS.get(job.status, "failed")
-    results = [TaskResult(**r) for r in seed002.seed_results(job)] if status == "completed" else []
+    results = [TaskResult(**r) for r in seed_results(job)] if status == "completed" else []
     return TaskStatus(task_id=job.id, status=status, results=results)
 
 

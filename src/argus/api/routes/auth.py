@@ -8,12 +8,9 @@ import math
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from argus.api.deps import Admin, AppSettings
+from argus.api.deps import Admin, AdminPass, AppSettings, Throttle, Tokens
 from argus.api.schemas.auth import LoginRequest, LoginResponse, SetupRequest, SetupState
-from argus.auth.first_run import AdminPassword
 from argus.auth.passwords import check_login
-from argus.auth.throttle import LoginThrottle
-from argus.auth.tokens import TokenIssuer
 from argus.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -29,10 +26,16 @@ BAD_CREDENTIALS = "用户名或密码错误"  # seed 000's message: "wrong user 
         429: {"description": "Too many failed logins from this address; see Retry-After"},
     },
 )
-async def login(body: LoginRequest, request: Request, settings: AppSettings) -> JSONResponse:
+async def login(
+    body: LoginRequest,
+    request: Request,
+    settings: AppSettings,
+    throttle: Throttle,
+    password: AdminPass,
+    issuer: Tokens,
+) -> JSONResponse:
     """bcrypt runs in a thread (the server keeps answering meanwhile) and takes the same time
     for an unknown user; failures are throttled per address and user name."""
-    throttle: LoginThrottle = request.app.state.login_throttle
     key = f"{request.client.host if request.client else '?'}\x00{body.username}"
     wait = throttle.retry_after(key)
     if wait is not None:
@@ -42,7 +45,6 @@ async def login(body: LoginRequest, request: Request, settings: AppSettings) -> 
             status_code=429,
             headers={"Retry-After": str(seconds)},
         )
-    password: AdminPassword = request.app.state.admin_password
     stored = password.hash
     ok = await asyncio.to_thread(
         check_login,
@@ -57,14 +59,12 @@ async def login(body: LoginRequest, request: Request, settings: AppSettings) -> 
             {"detail": BAD_CREDENTIALS}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
         )
     throttle.succeeded(key)
-    issuer: TokenIssuer = request.app.state.tokens
     token, ttl = issuer.issue(body.username)
     return JSONResponse(LoginResponse(access_token=token, expires_in=ttl).model_dump())
 
 
 @router.get("/setup", response_model=SetupState, summary="Whether the admin password is set")
-async def setup_state(request: Request, settings: AppSettings) -> SetupState:
-    password: AdminPassword = request.app.state.admin_password
+async def setup_state(password: AdminPass, settings: AppSettings) -> SetupState:
     return SetupState(needed=password.setup_needed, username=settings.auth.admin_username)
 
 
@@ -77,21 +77,20 @@ async def setup_state(request: Request, settings: AppSettings) -> SetupState:
         409: {"description": "The password is already set"},
     },
 )
-async def setup(body: SetupRequest, request: Request, settings: AppSettings) -> LoginResponse:
-    password: AdminPassword = request.app.state.admin_password
+async def setup(
+    body: SetupRequest, password: AdminPass, issuer: Tokens, settings: AppSettings
+) -> LoginResponse:
     password.check_token(body.token)
     try:
         await asyncio.to_thread(password.set, body.token, body.password)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
-    issuer: TokenIssuer = request.app.state.tokens
     token, ttl = issuer.issue(settings.auth.admin_username)
     return LoginResponse(access_token=token, expires_in=ttl)
 
 
 @router.post("/logout")
-async def logout(admin: Admin, request: Request) -> dict[str, str]:
-    issuer: TokenIssuer = request.app.state.tokens
+async def logout(admin: Admin, issuer: Tokens) -> dict[str, str]:
     assert admin.admin is not None
     issuer.revoke(admin.admin)
     return {"message": "登出成功"}  # seed 000: "logged out"

@@ -16,10 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
-from argus.api import jsonform
+from argus.api import jsonform, state
 from argus.api.auth import principal
-from argus.api.deps import Caller
-from argus.api.seed import seed_route_class
+from argus.api.deps import Caller, Classifier
 from argus.api.seeds import category as seed000
 from argus.api.seeds.category import (
     BatchCheckCacheRequest,
@@ -33,12 +32,11 @@ from argus.api.seeds.category import (
     ClassificationResponse,
     classification_data,
 )
+from argus.api.seeds.routing import seed_route_class
 from argus.api.uploads import read_bounded
 from argus.errors import ArgusError, InvalidInput
 from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
-from argus.store import classify_log
 from argus.store.tables import ClassifyRequest
-from argus.store.write_behind import WriteBehind
 
 router = APIRouter(
     prefix="/api/v1",
@@ -48,21 +46,6 @@ router = APIRouter(
 )
 
 UserHeader = Annotated[str | None, Header(alias="X-User-ID")]
-
-
-async def get_classifier(request: Request) -> PhotoClassifier:
-    """The app's classifier, built on first use from what the lifespan made."""
-    state = request.app.state
-    classifier: PhotoClassifier | None = getattr(state, "photo_classifier", None)
-    if classifier is None:
-        classifier = PhotoClassifier(
-            state.settings, state.pool, state.db, getattr(state, "results", None)
-        )
-        state.photo_classifier = classifier
-    return classifier
-
-
-Classifier = Annotated[PhotoClassifier, Depends(get_classifier)]
 
 
 def new_request_id() -> str:
@@ -113,16 +96,12 @@ def _row(
 def _count(request: Request, outcome: Outcome | None) -> None:
     """The platform's cache counter: a hit or a miss of the photo-category task."""
     hit = outcome is not None and outcome.from_cache
-    request.app.state.metrics.cache.labels(task=TASK, outcome="hit" if hit else "miss").inc()
+    state.metrics(request).cache.labels(task=TASK, outcome="hit" if hit else "miss").inc()
 
 
 async def _log(request: Request, classifier: PhotoClassifier, rows: list[ClassifyRequest]) -> None:
     """Record the rows: batched off the request path when the app defers its writes."""
-    writes: WriteBehind | None = getattr(request.app.state, "writes", None)
-    if writes is not None:
-        await writes.add(list(rows))
-    else:
-        await classify_log.add(classifier.db, rows)
+    await state.services(request).writes.add(list(rows))
 
 
 def _data(outcome: Outcome) -> ClassificationData:

@@ -15,10 +15,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from argus.api.deps import Admin
-from argus.api.routes.classify import Classifier
+from argus.api.deps import Admin, Classifier
 from argus.api.routes.stats import _render, bearer_present
-from argus.api.seed import seed_route_class
+from argus.api.seeds.routing import seed_route_class
 from argus.pipelines.photo_category import PhotoClassifier
 
 router = APIRouter(

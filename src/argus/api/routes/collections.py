@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 
 from argus.api.auth import principal
-from argus.api.deps import Tenant
-from argus.api.routes.analysis import analyzer
+from argus.api.deps import AnalyzerDep, Tenant
 from argus.api.schemas.analysis import (
     CollectionInfo,
     CollectionList,
@@ -27,14 +26,14 @@ router = APIRouter(prefix="/api/v1", tags=["collections"], dependencies=[Depends
 
 
 @router.get("/collections", response_model=CollectionList, summary="This tenant's collections")
-async def list_collections(request: Request, tenant: Tenant) -> Any:
-    store = analyzer(request).collections
+async def list_collections(analyzer: AnalyzerDep, tenant: Tenant) -> Any:
+    store = analyzer.collections
     return {"collections": await asyncio.to_thread(store.list, tenant)}
 
 
 @router.get("/collections/{collection_id}", response_model=CollectionInfo, summary="One collection")
-async def get_collection(collection_id: int, request: Request, tenant: Tenant) -> Any:
-    manifest = analyzer(request).collections.manifest(tenant, collection_id)
+async def get_collection(collection_id: int, analyzer: AnalyzerDep, tenant: Tenant) -> Any:
+    manifest = analyzer.collections.manifest(tenant, collection_id)
     if manifest is None:
         raise NotFound(f"No collection {collection_id}.")
     return manifest
@@ -46,9 +45,9 @@ async def get_collection(collection_id: int, request: Request, tenant: Tenant) -
     summary="Train a new version; the best version on the new held-out split is served",
 )
 async def train_collection(
-    collection_id: int, body: TrainRequest, request: Request, tenant: Tenant
+    collection_id: int, body: TrainRequest, analyzer: AnalyzerDep, tenant: Tenant
 ) -> Any:
-    store = analyzer(request).collections
+    store = analyzer.collections
     report = await asyncio.to_thread(
         store.train,
         tenant,

@@ -1,5 +1,5 @@
 """Seed 004's face routes: ``/api/extract_feature``, ``/api/compare_features``,
-``/api/compare_image_feature``; :data:`router` also carries the galleries and their lifespan.
+``/api/compare_image_feature``; :data:`router` also carries the galleries.
 
 Bodies, messages and error bodies are the seed's, rendered by :mod:`argus.api.seeds.faces`
 (``success``, ``message``, ``feature``, ... plus Argus extras the seed's clients ignore).
@@ -8,67 +8,37 @@ the model's population mean, so that the seed's 0.7 is a useful decision) and ``
 ``faces.seed_threshold`` (0.7). No qualified face is a 200 with ``success: false``; an
 unreadable file (not an image at all included) or a feature dimension mismatch is a 400 and any
 other error its own status, always as ``{"success": false, "message"}``.
-The lifespan builds the face pipeline and every gallery's search index from the database.
+The face pipeline and the galleries (their search indexes built from the database at start)
+come from the composition root, :mod:`argus.compose.services`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 
 from argus.api import jsonform
 from argus.api.auth import principal
-from argus.api.deps import AppSettings
+from argus.api.deps import AppSettings, Faces
 from argus.api.routes import galleries as galleries_routes
 from argus.api.routes.galleries import read_picture
-from argus.api.seed import seed_route_class
 from argus.api.seeds import faces as seed004
 from argus.api.seeds.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
-from argus.config import Settings
+from argus.api.seeds.routing import seed_route_class
 from argus.errors import InvalidInput, NoQualifiedFace
 from argus.pipelines.faces import (
     FaceFeature,
-    FacePipeline,
     as_feature,
     cosine_similarity,
 )
-from argus.pipelines.galleries import GalleryService
-from argus.pipelines.seed_features import seed_feature, seed_space_ready
-from argus.pipelines.vector_index import IndexRegistry
+from argus.pipelines.seed_features import seed_feature
 
 
 async def _start_clock() -> None:
     await seed004.start_clock()
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
-    pipeline = FacePipeline(app.state.pool, settings.faces)
-    service = GalleryService(
-        app.state.db,
-        pipeline,
-        IndexRegistry(settings.faces.index, settings.faces.search_threads),
-        settings.faces,
-    )
-    await service.rebuild_all()
-    await asyncio.to_thread(seed_space_ready, settings.faces.model)
-    app.state.faces = pipeline
-    app.state.galleries = service
-    yield
-
-
-def get_faces(request: Request) -> FacePipeline:
-    faces: FacePipeline = request.app.state.faces
-    return faces
-
-
-Faces = Annotated[FacePipeline, Depends(get_faces)]
 
 
 seed = APIRouter(
@@ -166,6 +136,6 @@ async def compare_image_feature(
     }
 
 
-router = APIRouter(lifespan=lifespan)
+router = APIRouter()
 router.include_router(seed)
 router.include_router(galleries_routes.router)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
 from argus.api.auth import principal
-from argus.api.deps import AppSettings, Tenant
+from argus.api.deps import AppSettings, Galleries, Tenant
 from argus.api.schemas.faces import (
     EnrolOut,
     FaceOut,
@@ -51,12 +51,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_galleries(request: Request) -> GalleryService:
-    service: GalleryService = request.app.state.galleries
-    return service
-
-
-Galleries = Annotated[GalleryService, Depends(get_galleries)]
 Strict = Annotated[
     bool | None,
     Query(description="false: use faces that fail a quality check; default faces.strict."),

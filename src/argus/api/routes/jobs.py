@@ -11,11 +11,11 @@ import json
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from argus.api import jsonform
-from argus.api.deps import AppSettings, Db, Tenant
+from argus.api.deps import AppSettings, Db, Jobs, Tenant
 from argus.api.schemas.jobs import JobAccepted, JobItemOut, JobList, JobOut, JobSummary, OutputFile
 from argus.config.units import mb_to_bytes
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -30,13 +30,6 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 DEFAULT_MAX_FILES = 500
 MAX_WEBHOOK_URL = 2000
 
-
-def get_jobs(request: Request) -> JobService:
-    jobs: JobService = request.app.state.jobs
-    return jobs
-
-
-Jobs = Annotated[JobService, Depends(get_jobs)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such job (or it belongs to another tenant)"},

@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 from argus.api.auth import principal
 from argus.api.deps import Admin, Db, Pool
 from argus.api.routes.stats import _render, bearer_present
-from argus.api.seed import seed_route_class
 from argus.api.seeds.category import CityInfo
+from argus.api.seeds.routing import seed_route_class
 from argus.models.geocode import Place
 from argus.models.tasks import Geocoder
 from argus.store import usage_counters

@@ -6,13 +6,12 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from argus import __version__
-from argus.api.deps import AppSettings, Caller, Db
-from argus.api.health import HealthMonitor
+from argus.api.deps import AppMetrics, AppSettings, Caller, Db, Health, Jobs
 
 router = APIRouter(tags=["service"])
 
@@ -30,20 +29,15 @@ def index(settings: AppSettings) -> dict[str, Any]:
     }
 
 
-def _monitor(request: Request) -> HealthMonitor:
-    monitor: HealthMonitor = request.app.state.health
-    return monitor
-
-
 @router.get(
     "/health",
     summary="200 when every component works, 503 naming the one that does not",
     responses={503: {"description": "A component fails: {status, failing: {name: why}}"}},
 )
-async def health(request: Request) -> JSONResponse:
+async def health(monitor: Health) -> JSONResponse:
     """Liveness, answered from memory: the components' last background check (every
     ``server.health_interval_s``); it never waits on the database."""
-    failing = _monitor(request).failing()
+    failing = monitor.failing()
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
@@ -54,7 +48,7 @@ async def health(request: Request) -> JSONResponse:
     summary="Readiness: 200 when the database (and, in Celery mode, the broker) answers now",
     responses={503: {"description": "The database did not answer in time, or failed"}},
 )
-async def ready(request: Request, settings: AppSettings, db: Db) -> JSONResponse:
+async def ready(settings: AppSettings, db: Db, jobs: Jobs) -> JSONResponse:
     timeout = settings.server.check_timeout_s
     try:
         async with asyncio.timeout(timeout):
@@ -62,7 +56,7 @@ async def ready(request: Request, settings: AppSettings, db: Db) -> JSONResponse
     except TimeoutError:
         error = f"no answer within {timeout:g} s"
     failing = {} if error is None else {"database": error}
-    failing.update(await request.app.state.jobs.health())  # the broker, in Celery mode
+    failing.update(await jobs.health())  # the broker, in Celery mode
     if failing:
         return JSONResponse({"status": "error", "failing": failing}, status_code=503)
     return JSONResponse({"status": "ok"})
@@ -74,16 +68,16 @@ async def ready(request: Request, settings: AppSettings, db: Db) -> JSONResponse
     response_class=Response,
     responses={401: {"description": "Keys are required and none valid was sent"}},
 )
-def metrics(request: Request, _: Caller) -> Response:
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+def metrics(registry: AppMetrics, _: Caller) -> Response:
+    return Response(registry.render(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/api/v1/health", summary="Seed 000's health shape (always 200)")
-async def seed_health(request: Request, settings: AppSettings) -> dict[str, str]:
+async def seed_health(monitor: Health, settings: AppSettings) -> dict[str, str]:
     """``status`` is healthy when the database answered its last background check. ``model_api``
     says whether an LLM provider is configured; Argus answers without one (built-in models), so
     unlike the seed it does not make the service unhealthy."""
-    connected = "database" not in _monitor(request).failing()
+    connected = "database" not in monitor.failing()
     return {
         "status": "healthy" if connected else "unhealthy",
         "timestamp": datetime.now().isoformat(),

@@ -31,13 +31,14 @@ from argus.api.auth import (
     keys_required,
     principal,
 )
-from argus.api.deps import AppSettings, Pool
+from argus.api.deps import AppSettings, Pool, get_jobs
 from argus.api.disconnect import cancel_on_disconnect
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
-from argus.api.seed import seed_route_class
 from argus.api.seeds import moderation as seed001
+from argus.api.seeds.routing import seed_route_class
 from argus.api.uploads import read_bounded
+from argus.compose import moderation_kind
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
 from argus.errors import InvalidVideo, NotAVideo, PayloadTooLarge, Unauthorized
@@ -45,7 +46,6 @@ from argus.imaging import probe
 from argus.jobs.service import JobService
 from argus.models.nudenet import EXPOSED_LABELS
 from argus.models.pool import ModelPool
-from argus.pipelines import moderation_job
 from argus.pipelines.frames import spool
 from argus.pipelines.moderation import BUILTIN, Moderator, detect_exposed
 from argus.pipelines.moderation import Query as ModerationQuery
@@ -339,10 +339,10 @@ async def _submit_job(
         "skip_frames_percentage": query.skip_frames_percentage,
         "cascade": params.cascade,
     }
-    jobs: JobService = request.app.state.jobs
+    jobs: JobService = get_jobs(request)
     job = await jobs.create(
         tenant=caller.tenant,
-        kind=moderation_job.KIND,
+        kind=moderation_kind.KIND,
         uploads=[file],
         options=options,
         max_bytes=mb_to_bytes(settings.video.max_video_mb),

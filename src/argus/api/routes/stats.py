@@ -22,8 +22,8 @@ from fastapi.routing import APIRouter
 
 from argus.api.auth import auth_check
 from argus.api.deps import Admin, AppSettings, Db
-from argus.api.seed import detail_body, seed_route_class
 from argus.api.seeds.category import StatsResponse
+from argus.api.seeds.routing import detail_body, seed_route_class
 from argus.errors import ArgusError, Forbidden, InvalidInput, Unauthorized
 from argus.pipelines.photo_category import TASK
 from argus.store import cache, classify_log, usage_counters

@@ -1,31 +1,28 @@
-"""Seed 002 (licence plates) at the edge: its shapes, Russian messages, result URLs, callbacks.
+"""Seed 002 (licence plates) at the edge: its shapes, statuses and Russian messages.
 
 The task API's answers (``{"task_id"}``, ``{task_id, status, results}`` with the seed's
-statuses and ``/tasks_storage/<task_id>/output/<filename>`` URLs), the seed's error messages
-(its ``{"detail": ...}`` bodies are FastAPI's), and what the seed did after a completed task
-(:func:`seed_callbacks`, run as the ``anonymize`` job kind's ``on_finish`` in the process that
-ran the job: server or Celery worker).
+statuses and ``/tasks_storage/<task_id>/output/<filename>`` URLs) and the seed's error messages
+(its ``{"detail": ...}`` bodies are FastAPI's). :func:`seed_callbacks` is what the seed did after
+a completed task: the ``anonymize`` job kind (registered by :mod:`argus.compose`) runs it as its
+finish hook in the process that ran the job (server or Celery worker): when the job was created
+with ``seed_callbacks`` (``/api/v1/process-task/`` does) and it completed, a JSON POST of
+``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and a multipart POST
+(form ``task_id``, files ``images``, ``image/webp``) of the results to ``anonymize.upload_url``,
+both through the one sender, :func:`argus.jobs.webhook.deliver`; failures are logged.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
-from argus import __version__
+from argus.config import Settings
 from argus.config.units import bytes_to_mb
-from argus.store.files import make_key
+from argus.jobs.webhook import deliver
+from argus.store.files import BlobStore, make_key
 from argus.store.tables import Job, JobStatus
-
-if TYPE_CHECKING:
-    from argus.config import Settings
-    from argus.store.files import BlobStore
-
-log = logging.getLogger(__name__)
 
 STATUS = {
     "pending": "pending",
@@ -60,11 +57,6 @@ def task_not_found(task_id: str) -> str:
     return f"Задача с ID '{task_id}' не найдена."
 
 
-def result_url(task_id: str, filename: str) -> str:
-    """Where the seed served a task's result file."""
-    return f"/tasks_storage/{task_id}/output/{filename}"
-
-
 SeedStatus = Literal["pending", "processing", "completed", "failed"]
 
 
@@ -93,43 +85,40 @@ def seed_results(job: Job) -> list[dict[str, str]]:
     for item in sorted(job.items, key=lambda i: i.index):
         if item.status == JobStatus.COMPLETED.value and isinstance(item.output, dict):
             name = str(item.output["filename"])
-            out.append({"filename": name, "url": result_url(job.id, name)})
+            out.append({"filename": name, "url": f"/tasks_storage/{job.id}/output/{name}"})
     return out
 
 
 async def seed_callbacks(settings: Settings, blobs: BlobStore, job: Job) -> None:
-    """Seed 002's notifications of a completed task (the ``anonymize`` kind's ``on_finish``):
-    a JSON POST of ``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and
-    a multipart POST (form ``task_id``, files ``images``, ``image/webp``) of the results to
-    ``anonymize.upload_url``; failures are logged."""
+    """Seed 002's notifications of a completed task (see the module docstring)."""
     if not job.options.get("seed_callbacks") or job.status != JobStatus.COMPLETED.value:
         return
     conf = settings.anonymize
     results = seed_results(job)
-    async with httpx.AsyncClient(
-        timeout=conf.callback_timeout_s, headers={"User-Agent": f"argus/{__version__}"}
-    ) as client:
-        if conf.callback_url:
-            body = {"task_id": job.id, "status": "completed", "results": results}
-            try:
-                resp = await client.post(conf.callback_url, json=body)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: callback to %s failed: %s", job.id, conf.callback_url, exc)
-        if conf.upload_url and results:
-            files = [
+    if conf.callback_url:
+        body = {"task_id": job.id, "status": "completed", "results": results}
+        await deliver(
+            conf.callback_url,
+            what=f"task {job.id}: callback to {conf.callback_url}",
+            timeout_s=conf.callback_timeout_s,
+            json_body=body,
+        )
+    if conf.upload_url and results:
+        files = [
+            (
+                "images",
                 (
-                    "images",
-                    (
-                        r["filename"],
-                        await blobs.read(make_key(job.id, "output", r["filename"])),
-                        "image/webp",
-                    ),
-                )
-                for r in results
-            ]
-            try:
-                resp = await client.post(conf.upload_url, data={"task_id": job.id}, files=files)
-                resp.raise_for_status()
-            except httpx.HTTPError as exc:
-                log.warning("task %s: upload to %s failed: %s", job.id, conf.upload_url, exc)
+                    r["filename"],
+                    await blobs.read(make_key(job.id, "output", r["filename"])),
+                    "image/webp",
+                ),
+            )
+            for r in results
+        ]
+        await deliver(
+            conf.upload_url,
+            what=f"task {job.id}: upload to {conf.upload_url}",
+            timeout_s=conf.callback_timeout_s,
+            data={"task_id": job.id},
+            files=files,
+        )

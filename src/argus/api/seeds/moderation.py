@@ -18,7 +18,7 @@ from typing import Any
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from argus.api.seed import detail_body
+from argus.api.seeds.routing import detail_body
 from argus.errors import ArgusError, NotAnImage, NotAVideo
 from argus.pipelines.moderation import Finding, Labels, LabelScore, Match
 

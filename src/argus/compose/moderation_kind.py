@@ -1,4 +1,5 @@
-"""The ``moderate-video`` job kind: seed 001's video search run in the background.
+"""The ``moderate-video`` job kind: seed 001's video search run in the background, an adapter
+from the jobs protocol to :class:`argus.pipelines.moderation.Moderator`.
 
 Each item of a job is one video; its output is exactly what ``/api/video-classification``
 answers (``[{"<model>": [{"frame", "label", "score"}]}]``), and the job's progress is its items
@@ -16,16 +17,14 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from argus.api.seeds.moderation import render_findings
+from argus.jobs.registry import ItemContext, JobInput, JobKind, parse_options
+from argus.models.pool import ModelPool
 from argus.pipelines.moderation import Moderator, Query
-
-if TYPE_CHECKING:
-    from argus.jobs.registry import ItemContext, JobInput, JobKind
-    from argus.models.pool import ModelPool
 
 KIND = "moderate-video"
 
@@ -55,8 +54,6 @@ class VideoOptions(BaseModel):
 
 def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
     """Parsed options with the default model filled in; every model must be able to answer."""
-    from argus.jobs.registry import parse_options
-
     parsed = parse_options(VideoOptions, options)
     assert isinstance(parsed, VideoOptions)
     if not parsed.model_names:
@@ -87,8 +84,6 @@ def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> Any:
 
 
 def job_kind() -> JobKind:
-    from argus.jobs.registry import JobKind
-
     return JobKind(
         name=KIND,
         description="Seed 001's video search (/api/video-classification) for each video.",

@@ -1,7 +1,7 @@
-"""The ``anonymize`` job kind: seed 002's batch task on Argus's jobs platform.
+"""The ``anonymize`` job kind: an adapter from the jobs protocol to the anonymize pipelines.
 
 Each item is one stored image. The handler decodes it (an unreadable file fails that item only;
-a job whose items all failed ends ``failed``, as the seed's task did), hides plates and/or faces
+a job whose items all failed ends ``failed``, as seed 002's task did), hides plates and/or faces
 (:mod:`argus.pipelines.anonymize`) and stores ``covered_<stem>.webp`` as an output file of the
 job; the blob store never overwrites, so two inputs with the same stem give
 ``covered_photo.webp`` and ``covered_photo-1.webp``. The item's output is
@@ -15,46 +15,36 @@ item's progress reported per frame and cancellation honoured between frames, sto
 duration, audio, regions hidden by how they were found, and every track) and its
 ``detections`` stay empty (there is one set per frame).
 
-When the job was created with ``seed_callbacks`` (``/api/v1/process-task/`` does) and it
-completed, :func:`argus.api.seeds.anonymize.seed_callbacks` (the kind's ``on_finish``) does what
-the seed did after a task, in the process that ran the job.
+Seed 002's result URLs and completion callbacks (the kind's finish hook) are in
+:mod:`argus.api.seeds.anonymize`.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from argus.api.seeds.anonymize import seed_callbacks
 from argus.imaging.decode import decode
+from argus.imaging.encode import OutputFormat, encode
 from argus.imaging.transcode import looks_like_video
-from argus.pipelines.anonymize import (
-    AnonymizeOptions,
-    anonymize,
-    encode_result,
-    face_model,
-    result_name,
-)
+from argus.jobs.registry import ItemContext, JobInput, JobKind, parse_options
+from argus.models.plates import user_model
+from argus.models.pool import ModelPool
+from argus.pipelines.anonymize import AnonymizeOptions, anonymize, face_model, result_name
 from argus.pipelines.anonymize_video import anonymize_video, video_result_name
 from argus.timing import span
 
-if TYPE_CHECKING:
-    from argus.jobs.registry import ItemContext, JobInput, JobKind
-    from argus.models.pool import ModelPool
-
-log = logging.getLogger(__name__)
-
 KIND = "anonymize"
+
+_FORMATS: dict[str, OutputFormat] = {"webp": "WEBP", "jpeg": "JPEG", "png": "PNG"}
 
 
 def validate(options: Mapping[str, Any], pool: ModelPool) -> dict[str, Any]:
     """Parsed options; the plate model must be readable when plates are a target (503)."""
-    from argus.jobs.registry import parse_options
-    from argus.models.plates import user_model
-
     parsed = parse_options(AnonymizeOptions, options)
     assert isinstance(parsed, AnonymizeOptions)
     settings = pool.settings.anonymize
@@ -73,7 +63,7 @@ def handle(ctx: ItemContext, item: JobInput, options: Mapping[str, Any]) -> dict
     with span("decode"):
         picture = decode(item.data, ctx.settings.imaging)  # 400/413/415 fail this item only
     done = anonymize(ctx.pool, ctx.settings, picture.pixels, parsed)
-    data = encode_result(done.image, parsed.format, ctx.settings.anonymize.webp_quality)
+    data = encode(done.image, _FORMATS[parsed.format], quality=ctx.settings.anonymize.webp_quality)
     saved = ctx.save_output(result_name(item.name, parsed.format), data)
     return {
         "filename": saved,
@@ -118,9 +108,6 @@ def handle_video(ctx: ItemContext, item: JobInput, options: AnonymizeOptions) ->
 
 
 def job_kind() -> JobKind:
-    from argus.api.seeds.anonymize import seed_callbacks  # seed 002's notifications
-    from argus.jobs.registry import JobKind
-
     return JobKind(
         name=KIND,
         description="Hide licence plates and/or faces in each image or video (cover, blur, "

@@ -1,0 +1,1 @@
+"""Tools for working on Argus itself (not used by the server): :mod:`argus.devtools.layers`."""
