@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import struct
 
-import av
-import av.error
-
 # start-of-frame markers of Huffman-coded, DCT-based JPEGs: baseline, extended, progressive
 _HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
 
@@ -50,6 +47,9 @@ def scan_ends_early(data: bytes) -> bool:
     """
     if frame_marker(data) not in _HUFFMAN_DCT:
         return False
+    import av  # here: PyAV is not needed to start the server
+    import av.error
+
     context = av.CodecContext.create("mjpeg", "r")
     context.thread_count = 1
     context.options = {"err_detect": "explode", "lowres": "3"}
