@@ -74,6 +74,31 @@ def test_a_video_job_covers_every_frame_and_keeps_the_audio(
     assert not list((settings.data_dir / "tmp").glob("anon-*")), "temporary files removed"
 
 
+def test_a_video_job_is_not_held_to_the_synchronous_budget(
+    settings: Settings, clip: Scene, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``video.max_sampled_frames`` and ``video.max_model_s`` bound a request whose client
+    waits for the answer; a job has its own limits (``video.max_video_mb``, ``max_frames``,
+    ``max_duration_s``), so a budget far below the video's needs leaves the job untouched."""
+    short = tmp_path / "short.mp4"
+    write_video(short, clip.frames[:8])
+    settings.video.max_sampled_frames = 1
+    settings.video.max_model_s = 1e-6
+    monkeypatch.setenv("ARGUS_VIDEO__MAX_SAMPLED_FRAMES", "1")
+    monkeypatch.setenv("ARGUS_VIDEO__MAX_MODEL_S", "1e-6")
+    with TestClient(create_app(settings)) as client:
+        resp = client.post(
+            "/api/v1/anonymize",
+            files=[("files", ("short.mp4", short.read_bytes(), "video/mp4"))],
+            data={"targets": "faces"},
+        )
+        assert resp.status_code == 202, resp.text
+        body = wait_job(client, resp.json()["job_id"], timeout_s=300)
+    assert body["status"] == "completed", body
+    assert body["items"][0]["video"]["frames"] == 8
+    assert not list((settings.data_dir / "tmp").glob("anon-*")), "temporary files removed"
+
+
 def _wait(client: TestClient, job_id: str, ok: Any, timeout_s: float = 120) -> dict[str, Any]:
     def reached() -> dict[str, Any] | None:
         body: dict[str, Any] = client.get(f"/api/v1/anonymize/{job_id}").json()

@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from argus.api.app import create_app
+from argus.api.guard import JOB_ROUTES, JSON_IMAGE_ROUTES, VIDEO_ROUTES
 from argus.config import AuthSettings, ImagingSettings, ServerSettings, Settings
 from support.images import encode
 
@@ -205,3 +206,33 @@ def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
         assert int(headers["retry-after"]) >= 1
         assert "busy" in body["detail"]
     assert free[0] == 200, free
+
+
+def test_the_routes_the_guard_names_are_routes_of_the_app(settings: Settings) -> None:
+    paths = set(create_app(settings).openapi()["paths"])  # every included API route
+    for named in (VIDEO_ROUTES, JOB_ROUTES, JSON_IMAGE_ROUTES):
+        assert named <= paths, sorted(named - paths)
+
+
+def test_a_job_submission_does_not_wait_for_an_inference_slot(settings: Settings) -> None:
+    """Job routes only store their files: with every slot taken, a job is still accepted."""
+    server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=3)
+    app = create_app(settings.model_copy(update={"server": server}))
+    photo = encode(np.full((32, 32, 3), 128, np.uint8), "PNG")
+    form = (
+        b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.png"\r\n'
+        b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--b--\r\n"
+    )
+
+    async def main() -> tuple[int, dict[str, str], Any]:
+        async with app.router.lifespan_context(app):
+            admission = app.state.admission
+            await admission.acquire()  # another request is working
+            try:
+                return await call(app, "/api/v1/anonymize", Upload(iter([form])), MULTIPART)
+            finally:
+                admission.release()
+
+    status, _, body = asyncio.run(main())
+    assert status == 202, body
+    assert body["status"] == "pending" and body["job_id"]

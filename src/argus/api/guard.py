@@ -36,11 +36,11 @@ from argus.errors import ArgusError, PayloadTooLarge, RequestTimeout
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Video upload routes: their files may be as large as ``video.max_video_mb``.
-VIDEO_ROUTES = frozenset({"/api/video-classification", "/api/v1/anonymize/video"})
+VIDEO_ROUTES = frozenset({"/api/video-classification"})
 #: Routes taking a base64 image inside JSON, and fetching an image from a URL: heavy work.
 JSON_IMAGE_ROUTES = frozenset({"/analyze_image/", "/api/compare_image_feature"})
 #: Upload routes that only store their files as a job: no decode or inference in the request.
-JOB_ROUTES = frozenset({"/api/v1/jobs", "/api/v1/process-task/", "/api/v1/anonymize/jobs"})
+JOB_ROUTES = frozenset({"/api/v1/jobs", "/api/v1/process-task/", "/api/v1/anonymize"})
 
 AuthCheck = Callable[[Request], Awaitable[Any]]
 
