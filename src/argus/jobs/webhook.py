@@ -21,8 +21,6 @@ import logging
 import time
 from typing import Any
 
-import httpx
-
 from argus import __version__
 from argus.config import JobSettings
 from argus.errors import ArgusError
@@ -63,6 +61,8 @@ def signature(secret: str, timestamp: int, raw: bytes) -> str:
 async def send(url: str, body: dict[str, Any], *, settings: JobSettings) -> bool:
     """POST ``body`` to ``url`` after checking its address again, signed when a secret is set;
     True on a 2xx answer. Never raises."""
+    import httpx  # imported on first use: the server starts without it
+
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json"}
     if settings.webhook_secret is not None:

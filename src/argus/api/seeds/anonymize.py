@@ -13,7 +13,6 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-import httpx
 from pydantic import BaseModel, Field
 
 from argus import __version__
@@ -102,6 +101,8 @@ async def seed_callbacks(settings: Settings, blobs: BlobStore, job: Job) -> None
     a JSON POST of ``{task_id, status: "completed", results}`` to ``anonymize.callback_url`` and
     a multipart POST (form ``task_id``, files ``images``, ``image/webp``) of the results to
     ``anonymize.upload_url``; failures are logged."""
+    import httpx  # imported on first use: the server starts without it
+
     if not job.options.get("seed_callbacks") or job.status != JobStatus.COMPLETED.value:
         return
     conf = settings.anonymize
