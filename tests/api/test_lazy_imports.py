@@ -2,8 +2,9 @@
 
 ``argus serve`` imports ``argus.cli.main`` and ``argus.api.app`` before ``/health`` can answer;
 the heavy modules (model runtimes, OpenCV, video codecs, SciPy, FAISS, Celery, scikit-learn,
-Alembic, the LLM SDKs) are imported by the code that uses them, when it first runs. Each check
-runs in a fresh interpreter, so modules imported by other tests cannot hide a regression.
+Alembic, the LLM SDKs, the HTTP client, CLIP's tokenizer) are imported by the code that uses
+them, when it first runs. Each check runs in a fresh interpreter, so modules imported by other
+tests cannot hide a regression.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ HEAVY = (
     "skimage",
     "openai",
     "anthropic",
+    "httpx",
+    "tokenizers",
 )
 
 

@@ -27,8 +27,6 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import httpx
-
 from argus import __version__
 from argus.config import JobSettings
 from argus.errors import ArgusError
@@ -69,6 +67,7 @@ def signature(secret: str, timestamp: int, raw: bytes) -> str:
 async def send(url: str, body: dict[str, Any], *, settings: JobSettings) -> bool:
     """POST ``body`` to ``url`` after checking its address again, signed when a secret is set;
     True on a 2xx answer. Never raises."""
+
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"Content-Type": "application/json"}
     if settings.webhook_secret is not None:
@@ -103,6 +102,8 @@ async def deliver(
 ) -> bool:
     """POST to ``url`` (raw ``content``, a JSON body, or a multipart form of ``data`` and
     ``files``); True on a 2xx answer. A failure is logged as ``what`` and never raised."""
+    import httpx  # imported on first use: the server starts without it
+
     try:
         async with httpx.AsyncClient(
             timeout=timeout_s,

@@ -14,16 +14,19 @@ keeps L2-normalised, averaged prompt vectors for as long as the model stays load
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-from tokenizers import Tokenizer
 
 from argus.arrays import Float32Array
 from argus.errors import ModelLoadFailed
 from argus.models.base import InferenceModel
 from argus.models.embedders import pooled
 from argus.runtime.session import Session
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 CONTEXT_LENGTH = 77
 VECTOR_OUTPUTS = ("text_embeds", "pooler_output")
@@ -53,6 +56,8 @@ class ClipTextEncoder(InferenceModel[str, Float32Array]):
 
     def _load(self) -> None:
         path = self.context.files["tokenizer"]
+        from tokenizers import Tokenizer  # imported when a CLIP model loads, not at start
+
         try:
             tokenizer = Tokenizer.from_file(str(path))
         except Exception as exc:  # the library raises its own Exception subclasses

@@ -19,14 +19,16 @@ import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
-
-import httpx
 
 from argus.config import AnalysisSettings
 from argus.config.units import bytes_to_mb
 from argus.errors import FetchFailed, PayloadTooLarge, UrlNotAllowed
 from argus.plainwords import describe, kind
+
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -188,6 +190,8 @@ async def fetch(
 
     Raises :class:`UrlNotAllowed`, :class:`FetchFailed` or :class:`PayloadTooLarge`.
     """
+    import httpx  # imported on first use: the server starts without it
+
     timeout = httpx.Timeout(settings.fetch_timeout_s, connect=settings.fetch_connect_timeout_s)
     headers = {"User-Agent": settings.fetch_user_agent, "Accept": "image/*,*/*;q=0.5"}
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
@@ -49,6 +48,8 @@ def _options(raw: str) -> dict[str, Any]:
 def _webhook(url: str | None) -> str | None:
     if not url:
         return None
+    import httpx  # imported on first use: the server starts without it
+
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
