@@ -86,16 +86,16 @@ class RequestContextMiddleware:
             return
         writes: WriteBehind | None = getattr(request.app.state, "writes", None)
         if writes is not None:  # batched: one transaction per batch, not per request
-            row = RequestLog(
-                request_id=request.state.request_id,
-                tenant=getattr(request.state, "tenant", None),
-                route=route,
-                method=request.method.upper(),
-                status=status,
-                duration_ms=ms,
-                timings=dict(spans),
-            )
-            return await writes.add([row])
+            row = {
+                "request_id": request.state.request_id,
+                "tenant": getattr(request.state, "tenant", None),
+                "route": route,
+                "method": request.method.upper(),
+                "status": status,
+                "duration_ms": ms,
+                "timings": dict(spans),
+            }
+            return await writes.insert([(RequestLog, row)])
         task = asyncio.create_task(
             request_log.add(
                 db,
