@@ -142,8 +142,7 @@ class RequestContextMiddleware:
         elapsed = time.perf_counter() - start
         route = route_template(request)
         if route != "/metrics":
-            self.metrics.requests.labels(route, request.method, str(status)).inc()
-            self.metrics.latency.labels(route).observe(elapsed)
+            self.metrics.served(route, request.method, str(status), elapsed)
             self.metrics.observe_timings(spans.ms)
         await self._log_row(request, route, status, elapsed * 1000, spans.rounded())
         if log.isEnabledFor(logging.INFO):

@@ -117,7 +117,7 @@ def _row(
 def _count(request: Request, outcome: Outcome | None) -> None:
     """The platform's cache counter: a hit or a miss of the photo-category task."""
     hit = outcome is not None and outcome.from_cache
-    request.app.state.metrics.cache.labels(task=TASK, outcome="hit" if hit else "miss").inc()
+    request.app.state.metrics.cache_lookup(TASK, "hit" if hit else "miss")
 
 
 async def _log(request: Request, classifier: PhotoClassifier, rows: list[dict[str, Any]]) -> None:
