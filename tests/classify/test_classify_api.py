@@ -229,3 +229,58 @@ def test_a_clean_shutdown_writes_every_deferred_log_row_and_hit(
     rows, logged = asyncio.run(read())
     assert rows == 6
     assert logged == 6
+
+
+def test_every_cached_answer_leaves_its_rows_and_hit_after_a_clean_shutdown(
+    settings: Settings, astronaut: RGB
+) -> None:
+    """The light path's rows (built as plain values, written in one batch at shutdown) are
+    whole: one ``classify_requests`` row per answer with the answer's fields, one
+    ``request_log`` row per request, and one hit per cached answer on the cache entry."""
+    lazy = settings.model_copy(
+        update={"database": DatabaseSettings(write_interval_s=3600, write_batch_max=10_000)}
+    )
+    data = encode(astronaut, quality=90)
+    image_hash = hashlib.sha256(data).hexdigest()
+    with TestClient(create_app(lazy)) as client:
+        first = post_image(client, data).json()
+        answers = [post_image(client, data).json() for _ in range(7)]
+        checks = [
+            client.post(
+                "/api/v1/classify/check-cache", json={"image_hash": image_hash, "user_id": "u-2"}
+            ).json()
+            for _ in range(4)
+        ]
+        missing = client.post("/api/v1/classify/check-cache", json={"image_hash": "0" * 64})
+    assert not first["from_cache"]
+    assert all(a["from_cache"] and a["data"] == answers[0]["data"] for a in answers)
+    assert all(c["cached"] for c in checks)
+    assert missing.json()["cached"] is False
+
+    async def read() -> tuple[list[Any], list[Any], list[classify_log.CachedAnswer]]:
+        db = Database.from_settings(lazy)
+        try:
+            rows = await classify_log.since(db, start=classify_log.day_start())
+            logged = await request_log.recent(db, limit=100)
+            return rows, logged, await classify_log.cached_answers(db, task="photo-category")
+        finally:
+            await db.dispose()
+
+    rows, logged, cached = asyncio.run(read())
+    assert [r.request_type for r in rows] == ["single_classify"] * 8 + ["single_cache"] * 5
+    assert [r.from_cache for r in rows] == [False] + [True] * 11 + [False]
+    assert all(r.success for r in rows)
+    assert {r.request_id for r in rows[1:8]} == {a["request_id"] for a in answers}
+    for row in rows[1:8]:
+        assert row.image_hash == image_hash
+        assert row.image_size == len(data)
+        assert row.category == first["data"]["category"]
+        assert row.user_id == "device-1"
+        assert row.inference_method == "cache"
+        assert row.created_at is not None
+    assert {r.user_id for r in rows[8:]} == {"u-2", None}
+    assert rows[-1].image_hash == "0" * 64 and rows[-1].category is None
+    assert len(logged) == 13
+    assert {r.route for r in logged} == {"/api/v1/classify", "/api/v1/classify/check-cache"}
+    assert all(r.status == 200 and r.created_at is not None for r in logged)
+    assert [c.hit_count for c in cached] == [1 + 7 + 4]

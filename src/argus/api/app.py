@@ -158,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
+    # first: routes are tried in order, and the light cached answers are the hot path
+    app.include_router(classify.router)
     app.include_router(meta.router)
     app.include_router(docs.router)
     app.include_router(models.router)
@@ -167,7 +169,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis.router)
     app.include_router(collections.router)
     app.include_router(moderation_routes.router)
-    app.include_router(classify.router)
     app.include_router(stats.router)
     app.include_router(location.router)
     app.include_router(classify_config.router)

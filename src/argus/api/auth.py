@@ -8,6 +8,7 @@ anything but loopback (``auth.require_keys`` overrides).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ class Principal:
     admin: AdminToken | None = None
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request without credentials
 def is_loopback(host: str) -> bool:
     if host in ("localhost", "localhost.localdomain"):
         return True

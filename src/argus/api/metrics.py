@@ -7,6 +7,8 @@ spans), and result-cache and job counters that later layers increment through
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -64,6 +66,26 @@ class Metrics:
             ["route"],
             registry=self.registry,
         )
+        # labelled children by label values: ``labels()`` costs a light request more than the
+        # increment itself; the label values are bounded (route templates, statuses, tasks)
+        self._served: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+        self._lookups: dict[tuple[str, str], Any] = {}
+
+    def served(self, route: str, method: str, status: str, seconds: float) -> None:
+        """Count one answered request and observe its latency."""
+        children = self._served.get((route, method, status))
+        if children is None:
+            children = (self.requests.labels(route, method, status), self.latency.labels(route))
+            self._served[route, method, status] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def cache_lookup(self, task: str, outcome: str) -> None:
+        """Count one result-cache lookup (``outcome`` is hit or miss)."""
+        child = self._lookups.get((task, outcome))
+        if child is None:
+            child = self._lookups[task, outcome] = self.cache.labels(task=task, outcome=outcome)
+        child.inc()
 
     def observe_timings(self, ms: dict[str, float]) -> None:
         for name, value in ms.items():

@@ -86,16 +86,16 @@ class RequestContextMiddleware:
             return
         writes: WriteBehind | None = getattr(request.app.state, "writes", None)
         if writes is not None:  # batched: one transaction per batch, not per request
-            row = RequestLog(
-                request_id=request.state.request_id,
-                tenant=getattr(request.state, "tenant", None),
-                route=route,
-                method=request.method.upper(),
-                status=status,
-                duration_ms=ms,
-                timings=dict(spans),
-            )
-            return await writes.add([row])
+            row = {
+                "request_id": request.state.request_id,
+                "tenant": getattr(request.state, "tenant", None),
+                "route": route,
+                "method": request.method.upper(),
+                "status": status,
+                "duration_ms": ms,
+                "timings": dict(spans),
+            }
+            return await writes.insert([(RequestLog, row)])
         task = asyncio.create_task(
             request_log.add(
                 db,
@@ -142,8 +142,7 @@ class RequestContextMiddleware:
         elapsed = time.perf_counter() - start
         route = route_template(request)
         if route != "/metrics":
-            self.metrics.requests.labels(route, request.method, str(status)).inc()
-            self.metrics.latency.labels(route).observe(elapsed)
+            self.metrics.served(route, request.method, str(status), elapsed)
             self.metrics.observe_timings(spans.ms)
         await self._log_row(request, route, status, elapsed * 1000, spans.rounded())
         if log.isEnabledFor(logging.INFO):

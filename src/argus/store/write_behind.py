@@ -2,7 +2,9 @@
 
 A request that only reads (a cached classify, a check-cache, any request's ``request_log`` row)
 should not wait for a database transaction. Routes hand their rows (``ClassifyRequest``,
-``RequestLog``) and cache hits (entry id, time) to this buffer; one background task writes
+``RequestLog``; as ORM objects, or as plain column values with :meth:`WriteBehind.insert`, which
+costs a hot path far less than building a mapped object) and cache hits (entry id, time) to
+this buffer; one background task writes
 everything buffered in one transaction every ``interval_s`` seconds, or as soon as
 ``max_pending`` rows and hits are waiting. A request that finds ``max_pending`` already waiting
 writes the batch itself (back-pressure), so the buffer never holds much more than that.
@@ -33,6 +35,9 @@ from argus.store.tables import Base, CacheEntry, utcnow
 log = logging.getLogger(__name__)
 
 
+Row = tuple[type[Base], dict[str, Any]]  # a table and one row's column values
+
+
 def _values(row: Base) -> dict[str, Any]:
     """The column values set on an unsaved ORM row (unset ones get the column default)."""
     state = row.__dict__
@@ -50,7 +55,8 @@ class WriteBehind:
         self.db = db
         self.interval_s = interval_s
         self.max_pending = max(1, max_pending)
-        self._rows: list[Base] = []
+        self._rows: list[Row] = []
+        self._stamped: dict[type[Base], bool] = {}  # table -> has a ``created_at`` column
         self._hits: dict[int, tuple[int, datetime]] = {}
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -66,10 +72,18 @@ class WriteBehind:
 
     async def add(self, rows: list[Base]) -> None:
         """Queue rows for insertion (``created_at`` is stamped now when the row has one)."""
+        await self.insert([(type(row), _values(row)) for row in rows])
+
+    async def insert(self, rows: list[Row]) -> None:
+        """Queue ``(table, column values)`` rows for insertion; a column left out gets its
+        default, and ``created_at`` (when the table has one and it is not given) is now."""
         now = utcnow()
-        for row in rows:
-            if "created_at" in row.__table__.columns and row.__dict__.get("created_at") is None:
-                row.created_at = now  # type: ignore[attr-defined]
+        for table, values in rows:
+            stamped = self._stamped.get(table)
+            if stamped is None:
+                stamped = self._stamped[table] = "created_at" in table.__table__.columns
+            if stamped and values.get("created_at") is None:
+                values["created_at"] = now
         self._rows.extend(rows)
         await self._maybe_flush()
 
@@ -136,7 +150,7 @@ class WriteBehind:
             self.written += len(rows) + len(hits)
             return len(rows) + len(hits)
 
-    def _keep(self, rows: list[Base], hits: dict[int, tuple[int, datetime]]) -> None:
+    def _keep(self, rows: list[Row], hits: dict[int, tuple[int, datetime]]) -> None:
         """Put a failed batch back in front of what arrived meanwhile, within the bound."""
         self._rows = rows + self._rows
         for entry_id, (count, when) in hits.items():
@@ -149,11 +163,10 @@ class WriteBehind:
             self.dropped += drop
             log.warning("dropped %d buffered log rows: the database is not writable", drop)
 
-    async def _write(self, rows: list[Base], hits: dict[int, tuple[int, datetime]]) -> None:
+    async def _write(self, rows: list[Row], hits: dict[int, tuple[int, datetime]]) -> None:
         groups: dict[tuple[type[Base], tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            values = _values(row)
-            groups[type(row), tuple(sorted(values))].append(values)
+        for table, values in rows:
+            groups[table, tuple(sorted(values))].append(values)
         async with self.db.session() as session, session.begin():
             for (table, _), batch in groups.items():
                 await session.execute(insert(cast(Table, table.__table__)), batch)
