@@ -11,6 +11,7 @@ import numpy.typing as npt
 from argus.config import Settings
 from argus.models.pool import ModelPool
 from argus.pipelines.analysis import Analyzer, OperationResult, TaskSpec
+from argus.pipelines.operations.base import Failed, UnsupportedTarget, UnsupportedType
 from support.images import jpeg
 
 RGB = npt.NDArray[np.uint8]
@@ -58,11 +59,14 @@ def test_unknown_types_and_targets_are_skipped_and_a_missing_model_is_an_error(
     ]
     _, res = analyze(settings, pool, astronaut, tasks)
     assert res["unknown"].status == "skipped"
-    assert res["unknown"].error_message == "Unsupported operation type: 'no_such_op'"
+    assert res["unknown"].problem == UnsupportedType("no_such_op")
     assert res["target"].status == "skipped"
-    assert "Unsupported target 'whole_image'" in (res["target"].error_message or "")
+    assert res["target"].problem == UnsupportedTarget(
+        "detect_bounding_box", "whole_image", ("prominent_person", "prominent_face")
+    )
     assert res["clip"].status == "error"
-    assert "argus models pull clip-vit-b-32" in (res["clip"].error_message or "")
+    assert isinstance(res["clip"].problem, Failed)
+    assert "argus models pull clip-vit-b-32" in res["clip"].problem.description
     assert res["person"].status == "success", "the other tasks still run"
 
 

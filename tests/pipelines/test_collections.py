@@ -40,7 +40,7 @@ def features(settings: Settings, pool: ModelPool, images: list[RGB]) -> list[lis
         out = []
         for image in images:
             res = await analyzer.analyze(jpeg(image), [TaskSpec("v", "embed_image")], tenant="t")
-            assert res["v"].status == "success", res["v"].error_message
+            assert res["v"].status == "success", res["v"].problem
             out.append(res["v"].data)
         return out
 

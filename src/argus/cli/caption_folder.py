@@ -33,6 +33,7 @@ def images_in(folder: Path) -> list[Path]:
 async def _caption_all(
     settings: Settings, todo: list[Path], max_length: int, progress: Progress
 ) -> tuple[int, int]:
+    from argus.api.seeds.analysis import problem_message
     from argus.compose import services as compose
     from argus.pipelines.analysis import TaskSpec
 
@@ -59,7 +60,8 @@ async def _caption_all(
                     path.with_suffix(".txt").write_text(result.data, encoding="utf-8")
                     written += 1
                 else:
-                    progress.console.print(f"[red]{path.name}[/red]: {result.error_message}")
+                    why = "" if result.problem is None else problem_message(result.problem)
+                    progress.console.print(f"[red]{path.name}[/red]: {why}")
                     failed += 1
             progress.advance(bar)
     finally:

@@ -11,7 +11,9 @@ Rules (seed 003): an unknown type is ``skipped``, a target the operation does no
 ``skipped``, ``prominent_person`` without a person falls back to the whole image,
 ``prominent_face`` without a face is ``skipped``, a model that is not installed makes that task an
 ``error`` naming ``argus models pull`` while the other tasks still succeed, any other failure is
-``error`` "Internal error processing task: ...". Duplicate operation ids: the last one wins.
+an ``error`` with the exception's plain description. Each result that is not a success carries its
+typed ``problem`` (:mod:`~argus.pipelines.operations.base`); seed 003's renderer words it.
+Duplicate operation ids: the last one wins.
 
 With a :class:`Progress` (the route's :func:`argus.api.disconnect.cancel_on_disconnect`), every
 task checks it before it starts and before each model call: once the client has gone, the graph
@@ -40,11 +42,16 @@ from argus.pipelines.operations.base import (
     PROMINENT_FACE,
     PROMINENT_PERSON,
     WHOLE_IMAGE,
+    Failed,
+    InternalFailure,
+    NoProminentFace,
     Operation,
     OperationResult,
     Region,
     Skipped,
     TaskSpec,
+    UnsupportedTarget,
+    UnsupportedType,
 )
 from argus.pipelines.progress import Progress
 from argus.plainwords import describe
@@ -183,7 +190,7 @@ class AnalysisRun:
             context = str(task.params.get("face_context") or PROMINENT_PERSON)
             box = await self.face(context)
             if box is None:
-                raise Skipped(f"No prominent face found for operation '{task.operation_id}'.")
+                raise Skipped(NoProminentFace(task.operation_id))
         else:
             box = None
         if box is None:
@@ -196,15 +203,11 @@ async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) 
     """One task under the seed's skip and error rules."""
     op = ops.get(task.type)
     if op is None:
-        return OperationResult(
-            "skipped", error_message=f"Unsupported operation type: '{task.type}'"
-        )
+        return OperationResult("skipped", problem=UnsupportedType(task.type))
     target = task.params.get("target") or op.default_target
     if target not in op.allowed_targets:
         return OperationResult(
-            "skipped",
-            error_message=f"Unsupported target '{target}' for '{task.type}'. "
-            f"Allowed: {list(op.allowed_targets)}",
+            "skipped", problem=UnsupportedTarget(task.type, target, op.allowed_targets)
         )
     try:
         run.check()
@@ -212,14 +215,12 @@ async def run_task(run: AnalysisRun, task: TaskSpec, ops: dict[str, Operation]) 
     except Cancelled:
         raise
     except Skipped as exc:
-        return OperationResult("skipped", error_message=exc.message)
+        return OperationResult("skipped", problem=exc.reason)
     except ArgusError as exc:
-        return OperationResult("error", error_message=exc.message)
+        return OperationResult("error", problem=Failed(exc.message))
     except Exception as exc:
         log.exception("task %s (%s) failed", task.operation_id, task.type)
-        return OperationResult(
-            "error", error_message=f"Internal error processing task: {describe(exc)}"
-        )
+        return OperationResult("error", problem=InternalFailure(describe(exc)))
     run.tasks_done += 1
     return result
 

@@ -2,7 +2,8 @@
 
 ``/analyze_image/`` and ``/analyze_image_upload/`` answer ``{image_url, results}`` with one
 ``{status, data, cropped_image_bbox, cropped_image_base64, error_message}`` per operation id
-(:func:`render_results`, from the pipeline's typed ``OperationResult``);
+(:func:`render_results`, from the pipeline's typed ``OperationResult``; a task's typed problem
+becomes the seed's ``error_message`` sentence in :func:`problem_message`);
 ``/available_operations/`` lists each operation's description and targets
 (:func:`available_operations`). Errors are the seed's ``{"detail": ...}`` with its prefixes
 (:func:`failure`).
@@ -17,7 +18,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, HttpUrl
 
 from argus.errors import ArgusError, UnsupportedMediaType
-from argus.pipelines.operations.base import Operation, OperationResult
+from argus.pipelines.operations.base import (
+    Failed,
+    IntegerOutOfRange,
+    InternalFailure,
+    MissingParameter,
+    NoClassifier,
+    NoProminentFace,
+    NotAnInteger,
+    Operation,
+    OperationResult,
+    Problem,
+    UnsupportedTarget,
+    UnsupportedType,
+)
 from argus.plainwords import describe
 
 NOT_DOWNLOADED = "Could not download image from URL"
@@ -89,13 +103,36 @@ def too_large(max_mb: float) -> JSONResponse:
     )
 
 
+def problem_message(problem: Problem) -> str:
+    """Seed 003's ``error_message`` for a task that did not succeed."""
+    match problem:
+        case UnsupportedType(operation_type):
+            return f"Unsupported operation type: '{operation_type}'"
+        case UnsupportedTarget(operation_type, target, allowed):
+            return f"Unsupported target '{target}' for '{operation_type}'. Allowed: {list(allowed)}"
+        case NoProminentFace(operation_id):
+            return f"No prominent face found for operation '{operation_id}'."
+        case MissingParameter(operation_type, parameter):
+            return f"Missing required parameter '{parameter}' for {operation_type}."
+        case NotAnInteger(parameter, value):
+            return f"Invalid {parameter} '{value}': an integer is required."
+        case IntegerOutOfRange(parameter, value, low, high):
+            return f"Invalid {parameter} '{value}': an integer from {low} to {high} is required."
+        case NoClassifier(collection_id):
+            return f"Classifier not found for collection_id {collection_id}."
+        case Failed(description):
+            return description
+        case InternalFailure(description):
+            return f"Internal error processing task: {description}"
+
+
 def render_result(result: OperationResult) -> OperationResultOut:
     return OperationResultOut(
         status=result.status,
         data=result.data,
         cropped_image_bbox=result.cropped_image_bbox,
         cropped_image_base64=result.cropped_image_base64,
-        error_message=result.error_message,
+        error_message=None if result.problem is None else problem_message(result.problem),
     )
 
 

@@ -25,6 +25,10 @@ from argus.pipelines.operations.base import (
     PROMINENT_FACE,
     PROMINENT_PERSON,
     WHOLE_IMAGE,
+    IntegerOutOfRange,
+    MissingParameter,
+    NoClassifier,
+    NotAnInteger,
     Operation,
     OperationResult,
     Skipped,
@@ -66,14 +70,14 @@ def _embedder(embedding: str) -> Any:
 async def classify(run: Run, task: TaskSpec, target: str) -> OperationResult:
     raw = task.params.get("collection_id")
     if raw is None:
-        raise Skipped("Missing required parameter 'collection_id' for classify.")
+        raise Skipped(MissingParameter(task.type, "collection_id"))
     try:
         collection_id = int(raw)
     except (TypeError, ValueError) as exc:
-        raise Skipped(f"Invalid collection_id '{raw}': an integer is required.") from exc
+        raise Skipped(NotAnInteger("collection_id", raw)) from exc
     classifier = run.collections.best(run.tenant, collection_id)
     if classifier is None:
-        raise Skipped(f"Classifier not found for collection_id {collection_id}.")
+        raise Skipped(NoClassifier(collection_id))
     region = await run.region(target, task)
     vector = await run.predict(
         embedding_model(run, classifier.embedding), ImageEmbedder, region.pixels
@@ -91,10 +95,10 @@ def max_length(run: Run, task: TaskSpec) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise Skipped(f"Invalid max_length '{raw}': an integer is required.") from exc
+        raise Skipped(NotAnInteger("max_length", raw)) from exc
     fractional = isinstance(raw, float) and raw != value
     if isinstance(raw, bool) or fractional or not 1 <= value <= limit:
-        raise Skipped(f"Invalid max_length '{raw}': an integer from 1 to {limit} is required.")
+        raise Skipped(IntegerOutOfRange("max_length", raw, 1, limit))
     return value
 
 
