@@ -189,7 +189,7 @@ def test_a_repeated_upload_reuses_its_header_and_a_refused_one_stays_refused(
 ) -> None:
     data = encode(coffee, quality=87)
     assert post_image(client, data).status_code == 200
-    classifier = client.app.state.photo_classifier  # type: ignore[attr-defined]
+    classifier = client.app.state.services.classifier  # type: ignore[attr-defined]
     header = classifier.headers.get(hashlib.sha256(data).hexdigest())
     assert header is not None and header.format == "JPEG"
     again = post_image(client, data)
