@@ -209,7 +209,9 @@ def same_onnx_peer(name: str) -> Callable[[list[Path]], Callable[[int], object]]
     built-ins and EfficientNet-Lite have no Python library of their own to compare with)."""
 
     def make(files: list[Path]) -> Callable[[int], object]:
-        model = _pool(files[0].parent).get(name)
+        from argus.models.tasks import Model
+
+        model = _pool(files[0].parent).get(name, Model)
         return lambda i: model.predict([_load_rgb(files[i % len(files)])])
 
     return make
@@ -219,7 +221,10 @@ def age_gender_peer(files: list[Path]) -> Callable[[int], object]:
     """CenterFace then face-api's age/gender net on the largest face, in this process: what
     ``estimate_age_gender`` on the prominent face does."""
     pool = _pool(files[0].parent)
-    faces, ages = pool.get("centerface"), pool.get("faceapi-age-gender")
+    from argus.models.tasks import FaceAttributes, FaceDetector
+
+    faces = pool.get("centerface", FaceDetector)
+    ages = pool.get("faceapi-age-gender", FaceAttributes)
 
     def run(i: int) -> object:
         image = _load_rgb(files[i % len(files)])

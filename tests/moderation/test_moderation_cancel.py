@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from moderation_support import TINY, pull_tiny, solid, video
 
 from argus.api.app import create_app
 from argus.config import Settings
+from support.asgi import post_multipart
 
 ROUTE = "/api/video-classification"
 FRAMES = 300
@@ -29,47 +29,14 @@ def post_video(settings: Settings, body: bytes, *, leave: bool) -> tuple[int, fl
     """Status, frames classified and cancelled requests after one POST; with ``leave`` the
     client disconnects as soon as its body is sent."""
     app = create_app(settings)
-    sent: list[dict[str, Any]] = []
+    query = f"model_names={TINY}&labels=nsfw&score=0.99".encode()
 
     async def main() -> tuple[int, float, float]:
-        delivered = False
-        gone = asyncio.Event()
-
-        async def receive() -> dict[str, Any]:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            if leave:
-                return {"type": "http.disconnect"}
-            await gone.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        query = f"model_names={TINY}&labels=nsfw&score=0.99".encode()
-        scope = {
-            "type": "http",
-            "asgi": {"version": "3.0"},
-            "http_version": "1.1",
-            "method": "POST",
-            "scheme": "http",
-            "path": ROUTE,
-            "raw_path": ROUTE.encode(),
-            "root_path": "",
-            "query_string": query,
-            "headers": [(b"content-type", b"multipart/form-data; boundary=b")],
-            "client": ("127.0.0.1", 5000),
-            "server": ("127.0.0.1", 8000),
-        }
         async with app.router.lifespan_context(app):
-            await app(scope, receive, send)
-            gone.set()
+            status = await post_multipart(app, ROUTE, body, query=query, leave=leave)
         registry = app.state.metrics.registry
         frames = registry.get_sample_value("argus_frames_classified_total", {"route": ROUTE})
         cancelled = registry.get_sample_value("argus_requests_cancelled_total", {"route": ROUTE})
-        status = next(m["status"] for m in sent if m["type"] == "http.response.start")
         return status, frames or 0.0, cancelled or 0.0
 
     return asyncio.run(main())

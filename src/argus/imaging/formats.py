@@ -240,8 +240,9 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from the first start-of-frame marker of a JPEG."""
+def jpeg_frame(data: bytes) -> tuple[int, int] | None:
+    """``(marker, offset)`` of a JPEG's first start-of-frame segment (0xC0..0xCF, not DHT, JPG
+    or DAC), walking the markers before it; None when the scan or the end comes first."""
     i, n = 2, len(data)
     while i + 4 <= n:
         if data[i] != 0xFF:
@@ -255,12 +256,20 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             continue
         if marker in (0xD9, 0xDA):  # end of image, start of scan: no frame header before
             return None
-        (length,) = struct.unpack_from(">H", data, i + 2)
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            h, w = struct.unpack_from(">HH", data, i + 5)
-            return int(w), int(h)
+            return marker, i
+        (length,) = struct.unpack_from(">H", data, i + 2)
         i += 2 + length
     return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the first start-of-frame marker of a JPEG."""
+    frame = jpeg_frame(data)
+    if frame is None or frame[1] + 9 > len(data):
+        return None
+    h, w = struct.unpack_from(">HH", data, frame[1] + 5)
+    return int(w), int(h)
 
 
 def _is_text(sample: bytes) -> bool:

@@ -12,7 +12,7 @@ arithmetic-coded or lossless JPEGs, which Pillow decodes and judges on its own.
 
 from __future__ import annotations
 
-import struct
+from argus.imaging.formats import jpeg_frame
 
 # start-of-frame markers of Huffman-coded, DCT-based JPEGs: baseline, extended, progressive
 _HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
@@ -20,24 +20,8 @@ _HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
 
 def frame_marker(data: bytes) -> int | None:
     """The first start-of-frame marker (0xC0..0xCF, not DHT/JPG/DAC) of a JPEG, if any."""
-    i, n = 2, len(data)
-    while i + 4 <= n:
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
-            i += 2
-            continue
-        if marker in (0xD9, 0xDA):
-            return None
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return marker
-        (length,) = struct.unpack_from(">H", data, i + 2)
-        i += 2 + length
-    return None
+    frame = jpeg_frame(data)
+    return frame[0] if frame is not None else None
 
 
 def scan_ends_early(data: bytes) -> bool:
