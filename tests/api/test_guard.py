@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from argus.api.app import create_app
 from argus.api.guard import JOB_ROUTES, JSON_IMAGE_ROUTES, VIDEO_ROUTES
 from argus.config import AuthSettings, ImagingSettings, ServerSettings, Settings
+from support.asgi import post_scope
 from support.images import encode
 
 CHUNK = b"x" * 65536
@@ -61,20 +62,7 @@ async def call(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    scope = post_scope(path, headers)
     await app(scope, upload.receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")

@@ -14,12 +14,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,6 +28,8 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from support.servers import wait_for_health
 
 EXAMPLES = 4
 CHECKS = [
@@ -76,15 +76,7 @@ def server(
     proc = subprocess.Popen([str(argus), "serve"], env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None
-                assert time.monotonic() < deadline, "server did not start within 120 s"
-                time.sleep(0.2)
+        wait_for_health(proc, base)
         yield base, headers
     finally:
         proc.terminate()

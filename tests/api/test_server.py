@@ -7,12 +7,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
+
+from support.servers import wait_for_health
 
 
 def _free_port() -> int:
@@ -81,15 +82,7 @@ def test_slow_headers_are_cut_off_and_the_server_keeps_answering(
     proc = subprocess.Popen(command(port), env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None
-                assert time.monotonic() < deadline, "server did not start within 120 s"
-                time.sleep(0.2)
+        wait_for_health(proc, base)
         slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
         for sock in slow:
             sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ")

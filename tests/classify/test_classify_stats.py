@@ -23,12 +23,11 @@ from argus.config import AuthSettings, ClassifySettings, DatabaseSettings, Setti
 from argus.store.db import Database
 from argus.store.tables import CacheEntry, ClassifyRequest, UsageCounter
 from support.images import encode
+from support.servers import mariadb_url
 
 RGB = Any
 PASSWORD = "seed zero admin"
-MARIADB_URL = os.environ.get(
-    "ARGUS_TEST_MYSQL_URL", "mysql://argus:argus@127.0.0.1:3306/argus_test"
-)
+MARIADB_URL = mariadb_url()
 
 
 def _mariadb_ready(settings: Settings) -> str | None:

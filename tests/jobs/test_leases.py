@@ -30,6 +30,7 @@ from argus.store import jobs as job_store
 from argus.store.db import Database
 from argus.store.tables import Job, JobItem
 from support.images import jpeg
+from support.servers import postgres_url
 from support.waiting import wait_until
 
 CNN = json.dumps({"model": "dlib-cnn-face"})  # ~2 s per photo here: long enough to kill mid-job
@@ -39,10 +40,7 @@ UNFINISHED = ("pending", "running")
 def _database_url(backend: str, data_dir: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{(data_dir / 'argus.db').resolve()}"
-    url = (
-        os.environ.get("ARGUS_TEST_POSTGRES_URL")
-        or "postgresql://postgres@127.0.0.1:5432/argus_test"
-    )
+    url = postgres_url()
 
     async def prepare() -> str | None:
         db = Database(url)

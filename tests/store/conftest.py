@@ -23,10 +23,11 @@ from store_support import T, drop_everything, migrate, run_on
 
 from argus.store.db import Database
 from argus.store.tables import Base
+from support.servers import MARIADB_DEFAULT, MARIADB_ENV, POSTGRES_DEFAULT, POSTGRES_ENV
 
 SERVERS = {
-    "mariadb": ("ARGUS_TEST_MYSQL_URL", "mysql://argus:argus@127.0.0.1:3306/argus_test"),
-    "postgresql": ("ARGUS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/argus_test"),
+    "mariadb": (MARIADB_ENV, MARIADB_DEFAULT),
+    "postgresql": (POSTGRES_ENV, POSTGRES_DEFAULT),
 }
 BACKENDS = ["sqlite", *SERVERS]
 

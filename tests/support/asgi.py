@@ -15,6 +15,24 @@ from starlette.types import ASGIApp
 BOUNDARY = b"b"
 
 
+def post_scope(path: str, headers: dict[str, str], query: bytes = b"") -> dict[str, Any]:
+    """The ASGI scope of a loopback ``POST path?query`` with ``headers``."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+
+
 async def post_multipart(
     app: ASGIApp, path: str, body: bytes, *, query: bytes = b"", leave: bool
 ) -> int:
@@ -37,20 +55,8 @@ async def post_multipart(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": query,
-        "headers": [(b"content-type", b"multipart/form-data; boundary=" + BOUNDARY)],
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
+    headers = {"content-type": "multipart/form-data; boundary=" + BOUNDARY.decode()}
+    scope = post_scope(path, headers, query)
     await app(scope, receive, send)
     done.set()
     return int(next(m["status"] for m in sent if m["type"] == "http.response.start"))
