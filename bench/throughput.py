@@ -17,9 +17,17 @@ versus uncached classify latency (uncached: the same photo with a different trai
 pattern each time, so its hash is new and it is decoded and classified by the local engine).
 
 The server is ``argus serve --workers N`` (default 2: the production command), started here on a
-free loopback port with a fresh data dir, offline, ``ARGUS_LOG_LEVEL=warning``. Printed per
-measurement: images/s, the ratio to the peer (median of the rounds, and the range), CPU ms per
-image (the server's process tree, or this process for the peer) and p50/p99 latency.
+free loopback port with a fresh data dir, offline, ``ARGUS_LOG_LEVEL=warning``. Its load comes
+from ``wrk`` (one thread, N connections, the photos posted in turn; ``make bench-deps`` installs
+it): a C client takes a fraction of a CPU ms per request from the two cores the server shares
+with it, where an asyncio httpx client (the fallback, said in the output) takes several. Printed
+per measurement: images/s, the ratio to the peer (median of the rounds, and the range), CPU ms
+per image (the server's process tree, or this process for the peer) and p50/p99 latency.
+
+The peers run on one thread always. Argus runs a lone request's ONNX calls on the idle cores
+(``runtime.idle_threads``) and every call on one thread while other work is in flight, so its
+1-client figure uses both cores for ONNX models, and its CPU ms per image there includes the
+second thread's; dlib's face path is one thread either way.
 
 New package models (EfficientNet, CenterFace, Open NSFW, NanoDet, nsfwjs, age/gender) add one
 :class:`Family` to :func:`families`: a peer callable and the Argus route that answers the same.
@@ -201,7 +209,10 @@ def _pool(folder: Path) -> Any:
     from argus.config import Settings
     from argus.models.pool import ModelPool
 
-    return ModelPool(Settings(data_dir=folder / "peer-data", offline=True))
+    # one thread always: Argus widens a lone call to the idle cores, a peer here does not
+    return ModelPool(
+        Settings(data_dir=folder / "peer-data", offline=True, runtime={"idle_threads": 1})
+    )
 
 
 def same_onnx_peer(name: str) -> Callable[[list[Path]], Callable[[int], object]]:
@@ -428,6 +439,21 @@ def warm(server: Server, family: Family, datas: list[bytes]) -> None:
                 raise RuntimeError(f"{family.route}: {resp.status_code} {resp.text[:300]}")
 
 
+def family_rate(
+    server: Server, family: Family, clients: int, seconds: float, datas: list[bytes], root: Path
+) -> Measure:
+    """One family's route at ``clients`` connections: ``wrk`` cycling the photos, else httpx."""
+    bodies = [multipart(family.field, f"p{i}.jpg", d, family.form) for i, d in enumerate(datas)]
+    measured = wrk_rate(
+        server, clients, seconds, [b for b, _ in bodies], bodies[0][1], family.route, root
+    )
+    if measured is not None:
+        return measured
+    return argus_rate(
+        server, clients, seconds, upload(family.route, family.field, datas, family.form)
+    )
+
+
 def upload(
     route: str, name: str, datas: list[bytes], form: dict[str, str] | None = None
 ) -> Callable[[httpx.AsyncClient, int], Any]:
@@ -439,26 +465,41 @@ def upload(
 
 
 def wrk_rate(
-    server: Server, clients: int, seconds: float, body: bytes, ctype: str, path: str, folder: Path
+    server: Server,
+    clients: int,
+    seconds: float,
+    bodies: list[bytes],
+    ctype: str,
+    path: str,
+    folder: Path,
 ) -> Measure | None:
-    """``wrk`` posting one body over and over; None when wrk is not installed."""
+    """``wrk`` (one thread, ``clients`` connections) posting the bodies in turn; None when wrk
+    is not installed (``make bench-deps`` installs it). A C load generator takes a fraction of
+    a CPU ms per request from the cores the server shares with it; an asyncio httpx client
+    takes several."""
     binary = shutil.which("wrk")
     if binary is None or server.proc is None:
         return None
-    body_file = folder / f"body-{abs(hash(path))}.bin"
-    body_file.write_bytes(body)
-    script = folder / f"post-{abs(hash(path))}.lua"
+    tag = abs(hash((path, len(bodies))))
+    names = []
+    for i, body in enumerate(bodies):
+        body_file = folder / f"body-{tag}-{i}.bin"
+        body_file.write_bytes(body)
+        names.append(f'"{body_file}"')
+    script = folder / f"post-{tag}.lua"
     script.write_text(
-        'wrk.method = "POST"\n'
-        f'wrk.headers["Content-Type"] = "{ctype}"\n'
-        f'local f = io.open("{body_file}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
+        f"local bodies = {{}}\nfor i, name in ipairs({{{', '.join(names)}}}) do\n"
+        '  local f = io.open(name, "rb")\n  bodies[i] = f:read("*a")\n  f:close()\nend\n'
+        "local n = 0\nrequest = function()\n  n = n + 1\n"
+        f'  return wrk.format("POST", nil, {{["Content-Type"] = "{ctype}"}}, '
+        "bodies[n % #bodies + 1])\nend\n"
     )
     cpu0 = tree_cpu_s(server.proc.pid)
     out = subprocess.run(
         [
             binary,
             "-t",
-            "2",
+            "1",
             "-c",
             str(clients),
             "-d",
@@ -493,10 +534,17 @@ def wrk_rate(
     return Measure(rate=rate, cpu_ms=cpu * 1000 / max(1, total), p50_ms=ms("50%"), p99_ms=ms("99%"))
 
 
-def multipart(field_name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+def multipart(
+    field_name: str, filename: str, data: bytes, form: dict[str, str] | None = None
+) -> tuple[bytes, str]:
+    """A multipart body with the file and the other form fields, and its Content-Type."""
     boundary = "argusbenchboundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in (form or {}).items()
+    ]
     head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+        "".join(parts) + f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
         f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
     ).encode()
     return (
@@ -578,9 +626,7 @@ def main() -> None:
                     )
                     for c in clients:
                         results.setdefault((f.name, f"argus {c}"), []).append(
-                            argus_rate(
-                                server, c, args.seconds, upload(f.route, f.field, datas, f.form)
-                            )
+                            family_rate(server, f, c, args.seconds, datas, root)
                         )
                 print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
             for f in chosen:
@@ -638,7 +684,7 @@ def light(server: Server, data: bytes, root: Path, seconds: float) -> None:
             "application/json",
         ),
     ):
-        measured = wrk_rate(server, 8, max(2.0, seconds), payload, kind, path, root)
+        measured = wrk_rate(server, 8, max(2.0, seconds), [payload], kind, path, root)
         if measured is None:
 
             def post(

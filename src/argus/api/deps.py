@@ -1,7 +1,9 @@
 """FastAPI dependencies that hand routes what the composition root built: one alias per part.
 
 Routes name a part by its alias (``pool: Pool``, ``jobs: Jobs``, ...); nothing in a route reads
-``app.state`` or builds a part on first use.
+``app.state`` or builds a part on first use. Every dependency here is ``async def``: FastAPI runs a
+plain ``def`` dependency in its thread pool, a thread hop per dependency per request for what is
+an attribute read.
 """
 
 from __future__ import annotations
@@ -29,56 +31,56 @@ from argus.store.db import Database
 from argus.store.write_behind import WriteBehind
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return state.services(request)
 
 
-def get_pool(request: Request) -> ModelPool:
+async def get_pool(request: Request) -> ModelPool:
     return state.services(request).pool
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings  # set before the lifespan runs
     return settings
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     return state.services(request).db
 
 
-def get_writes(request: Request) -> WriteBehind:
+async def get_writes(request: Request) -> WriteBehind:
     return state.services(request).writes
 
 
-def get_jobs(request: Request) -> JobService:
+async def get_jobs(request: Request) -> JobService:
     return state.services(request).jobs
 
 
-def get_tokens(request: Request) -> TokenIssuer:
+async def get_tokens(request: Request) -> TokenIssuer:
     return state.services(request).tokens
 
 
-def get_admin_password(request: Request) -> AdminPassword:
+async def get_admin_password(request: Request) -> AdminPassword:
     return state.services(request).admin_password
 
 
-def get_faces(request: Request) -> FacePipeline:
+async def get_faces(request: Request) -> FacePipeline:
     return state.services(request).faces
 
 
-def get_galleries(request: Request) -> GalleryService:
+async def get_galleries(request: Request) -> GalleryService:
     return state.services(request).galleries
 
 
-def get_classifier(request: Request) -> PhotoClassifier:
+async def get_classifier(request: Request) -> PhotoClassifier:
     return state.services(request).classifier
 
 
-def get_analyzer(request: Request) -> Analyzer:
+async def get_analyzer(request: Request) -> Analyzer:
     return state.services(request).analyzer
 
 
-def get_pulls(request: Request) -> BackgroundPulls:
+async def get_pulls(request: Request) -> BackgroundPulls:
     return state.services(request).pulls
 
 
@@ -95,9 +97,23 @@ Galleries = Annotated[GalleryService, Depends(get_galleries)]
 Classifier = Annotated[PhotoClassifier, Depends(get_classifier)]
 AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
 Pulls = Annotated[BackgroundPulls, Depends(get_pulls)]
-AppMetrics = Annotated[Metrics, Depends(state.metrics)]
-Health = Annotated[HealthMonitor, Depends(state.health)]
-Throttle = Annotated[LoginThrottle, Depends(state.login_throttle)]
+
+
+async def get_metrics(request: Request) -> Metrics:
+    return state.metrics(request)
+
+
+async def get_health(request: Request) -> HealthMonitor:
+    return state.health(request)
+
+
+async def get_login_throttle(request: Request) -> LoginThrottle:
+    return state.login_throttle(request)
+
+
+AppMetrics = Annotated[Metrics, Depends(get_metrics)]
+Health = Annotated[HealthMonitor, Depends(get_health)]
+Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
 
 # Re-exported so routes take every dependency from one place.
 from argus.api.auth import Admin, Caller, Tenant  # noqa: E402

@@ -33,6 +33,7 @@ from argus.api.auth import AUTH_CHECKS
 from argus.config import Settings
 from argus.config.units import bytes_to_mb, mb_to_bytes
 from argus.errors import ArgusError, PayloadTooLarge, RequestTimeout
+from argus.runtime import load
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: Video upload routes: their files may be as large as ``video.max_video_mb``.
@@ -224,9 +225,12 @@ class _BodyGuard:
             if self.admission is not None:
                 await self.admission.acquire()
                 self.held = True
+                # the machine-wide count that lets a lone request's model calls use every core
+                load.enter_request()
         return message
 
     def release(self) -> None:
         if self.held and self.admission is not None:
             self.held = False
             self.admission.release()
+            load.leave_request()

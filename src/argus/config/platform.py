@@ -66,6 +66,13 @@ class RuntimeSettings(BaseModel):
         "workers measured faster on these machines than one session with more threads.",
     )
     inter_op_threads: int = Field(1, description="Threads running independent ONNX operators.")
+    idle_threads: int = Field(
+        0,
+        ge=0,
+        description="Threads of an ONNX Runtime call (on the CPU) that finds no other request "
+        "or model call running on the machine: a lone request gets the idle cores. 0: the "
+        "cores this process may use (at most 8); 1: every call keeps to intra_op_threads.",
+    )
     providers: list[str] = Field(
         default_factory=list,
         description="ONNX Runtime execution providers in order of preference; empty means "

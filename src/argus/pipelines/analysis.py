@@ -107,8 +107,8 @@ class AnalysisRun:
         once."""
         async with self.model_lock(name):
             self.check()
-            model = await asyncio.to_thread(self.pool.get, name, kind)
-            return await asyncio.to_thread(model.predict_one, item)
+            # one thread hop for the lookup (which may load the model) and the call
+            return await asyncio.to_thread(lambda: self.pool.get(name, kind).predict_one(item))
 
     def check(self) -> None:
         """Raise :class:`Cancelled` once the request's client has gone."""
@@ -152,7 +152,6 @@ class AnalysisRun:
         """The prominent person's box (see :mod:`~argus.pipelines.operations.regions`)."""
 
         async def find() -> np.ndarray[Any, Any] | None:
-            face = regions.best(await self.faces())
             full = upper = Detections.empty()
             sure = self.settings.analysis.person_min_score
             for name in self.settings.analysis.person_models:
@@ -166,6 +165,9 @@ class AnalysisRun:
                 weak = people[people.scores < sure]
                 full = Detections.concat([full, strong])
                 upper = Detections.concat([upper, weak])
+            # one sure person and no unsure one is the answer whatever the face: no face search
+            needs_face = not (len(full) == 1 and len(upper) == 0)
+            face = regions.best(await self.faces()) if needs_face else None
             box, how = regions.prominent_person(full, upper, face, self.size)
             log.debug("prominent person from %s: %s", how, box)
             return box

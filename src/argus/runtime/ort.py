@@ -9,6 +9,8 @@ session really runs on, since ORT silently falls back when a provider fails to i
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +20,7 @@ import numpy.typing as npt
 
 from argus.config import RuntimeSettings
 from argus.errors import ModelLoadFailed
+from argus.runtime import load
 from argus.runtime.session import TensorInfo
 
 if TYPE_CHECKING:
@@ -30,6 +33,8 @@ PREFERRED_PROVIDERS = (
     "CUDAExecutionProvider",
     "CPUExecutionProvider",
 )
+#: ONNX Runtime gains little past a few threads on one small model.
+MAX_AUTO_IDLE_THREADS = 8
 
 
 def available_providers() -> list[str]:
@@ -49,35 +54,89 @@ def choose_providers(settings: RuntimeSettings) -> list[str]:
     return chosen
 
 
+def idle_threads(settings: RuntimeSettings) -> int:
+    """Threads for a model call that finds the machine otherwise idle (``runtime.idle_threads``;
+    0: the cores this process may use, at most :data:`MAX_AUTO_IDLE_THREADS`)."""
+    if settings.idle_threads > 0:
+        return settings.idle_threads
+    return max(1, min(MAX_AUTO_IDLE_THREADS, len(os.sched_getaffinity(0))))
+
+
 def _info(arg: ort.NodeArg) -> TensorInfo:
     shape = tuple(arg.shape or ())
     return TensorInfo(arg.name, shape, str(arg.type))
 
 
 class OrtSession:
-    """An ``onnxruntime.InferenceSession`` behind the :class:`Session` protocol."""
+    """An ``onnxruntime.InferenceSession`` behind the :class:`Session` protocol.
 
-    def __init__(self, model: Path | bytes, settings: RuntimeSettings) -> None:
-        import onnxruntime as ort
+    On the CPU a call runs on ``runtime.intra_op_threads`` (one) while other Argus work is in
+    flight on the machine (:mod:`argus.runtime.load`), and on ``runtime.idle_threads`` when it
+    is the only work: a lone request then gets the idle cores, and under load the requests
+    share them one thread each. The wider session is a second session of the same graph,
+    opened on the first lone call (its weights are a second copy while the model is loaded).
+    """
 
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = max(1, settings.intra_op_threads)
-        opts.inter_op_num_threads = max(1, settings.inter_op_threads)
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3
-        source = model if isinstance(model, bytes) else str(model)
-        try:
-            self._session = ort.InferenceSession(
-                source, sess_options=opts, providers=choose_providers(settings)
-            )
-        except Exception as exc:  # ORT raises its own untyped exceptions
-            name = "<bytes>" if isinstance(model, bytes) else Path(model).name
-            raise ModelLoadFailed(f"ONNX Runtime could not load {name}: {exc}") from exc
+    def __init__(
+        self,
+        model: Path | bytes,
+        settings: RuntimeSettings,
+        *,
+        machine: load.MachineLoad | None = None,
+    ) -> None:
+        self._source = model
+        self._machine = machine or load.LOAD
+        self._settings = settings
+        self._providers = choose_providers(settings)
+        self._session = self._open(max(1, settings.intra_op_threads))
         self._inputs = [_info(a) for a in self._session.get_inputs()]
         self._outputs = [_info(a) for a in self._session.get_outputs()]
         meta = self._session.get_modelmeta()
         self._metadata = dict(meta.custom_metadata_map or {})
-        log.debug("loaded %s on %s", model, self.providers)
+        cpu_only = list(self._session.get_providers()) == ["CPUExecutionProvider"]
+        wide = idle_threads(settings) if cpu_only else 1
+        self._wide_threads = wide if wide > max(1, settings.intra_op_threads) else 0
+        self._wide: ort.InferenceSession | None = None
+        self._wide_lock = threading.Lock()
+        #: threads the latest call ran on
+        self.last_threads = max(1, settings.intra_op_threads)
+        log.debug("loaded %s on %s", self._name, self.providers)
+
+    @property
+    def _name(self) -> str:
+        return "<bytes>" if isinstance(self._source, bytes) else Path(self._source).name
+
+    def _open(self, threads: int) -> ort.InferenceSession:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = max(1, self._settings.inter_op_threads)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        if threads > 1:
+            # threads that spin between operators would take the cores other requests need
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        source = self._source if isinstance(self._source, bytes) else str(self._source)
+        try:
+            return ort.InferenceSession(source, sess_options=opts, providers=self._providers)
+        except Exception as exc:  # ORT raises its own untyped exceptions
+            raise ModelLoadFailed(f"ONNX Runtime could not load {self._name}: {exc}") from exc
+
+    @property
+    def wide_threads(self) -> int:
+        """Threads of a lone call (0: every call runs on the one session)."""
+        return self._wide_threads
+
+    def _for_this_call(self) -> ort.InferenceSession:
+        if not self._wide_threads or not self._machine.alone():
+            self.last_threads = max(1, self._settings.intra_op_threads)
+            return self._session
+        with self._wide_lock:
+            if self._wide is None:
+                self._wide = self._open(self._wide_threads)
+        self.last_threads = self._wide_threads
+        return self._wide
 
     @property
     def inputs(self) -> Sequence[TensorInfo]:
@@ -98,5 +157,7 @@ class OrtSession:
     def run(
         self, feeds: Mapping[str, npt.NDArray[np.generic]], outputs: Sequence[str] | None = None
     ) -> list[npt.NDArray[np.generic]]:
-        result = self._session.run(list(outputs) if outputs else None, dict(feeds))
+        with load.model_call(self._machine):
+            session = self._for_this_call()
+            result = session.run(list(outputs) if outputs else None, dict(feeds))
         return [np.asarray(r) for r in result]

@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from argus.api import state
 from argus.api.auth import (
     DEFAULT_TENANT,
     Principal,
@@ -31,7 +32,7 @@ from argus.api.auth import (
     keys_required,
     principal,
 )
-from argus.api.deps import AppSettings, Pool, get_jobs
+from argus.api.deps import AppSettings, Pool
 from argus.api.disconnect import cancel_on_disconnect
 from argus.api.schemas.jobs import JobAccepted
 from argus.api.schemas.moderation import BodyPart, ExposureOut
@@ -115,7 +116,7 @@ class QueryRequest:
     cascade: bool | None
 
 
-def query_request(
+async def query_request(
     settings: AppSettings,
     model_names: ModelNames = None,
     model_name: ModelName = None,
@@ -339,7 +340,7 @@ async def _submit_job(
         "skip_frames_percentage": query.skip_frames_percentage,
         "cascade": params.cascade,
     }
-    jobs: JobService = get_jobs(request)
+    jobs: JobService = state.services(request).jobs
     job = await jobs.create(
         tenant=caller.tenant,
         kind=moderation_kind.KIND,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from argus.arrays import rounded
 from argus.models.efficientnet_lite import EfficientNetLite
 from argus.models.tasks import FaceAttributes
 from argus.pipelines.operations import regions
@@ -53,9 +54,10 @@ async def estimate_age_gender(run: Run, task: TaskSpec, target: str) -> Operatio
 async def embed_image(run: Run, task: TaskSpec, target: str) -> OperationResult:
     region = await run.region(target, task)
     async with run.model_lock(IMAGE_EMBEDDING_MODEL):
-        model = await asyncio.to_thread(run.pool.get, IMAGE_EMBEDDING_MODEL, EfficientNetLite)
-        (vector,) = await asyncio.to_thread(model.features, [region.pixels])
-    return region.result([round(float(v), 6) for v in vector])
+        (vector,) = await asyncio.to_thread(
+            lambda: run.pool.get(IMAGE_EMBEDDING_MODEL, EfficientNetLite).features([region.pixels])
+        )
+    return region.result(rounded(vector, 6))
 
 
 OPERATIONS: tuple[Operation, ...] = (
