@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # the supervisor process imports neither the app nor FastAPI
+    from fastapi import FastAPI
 
-from argus.config import Settings
+    from argus.config import Settings
 
 HEALTHCHECK_TIMEOUT_S = 60
 
