@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from fastapi import FastAPI
 
 from argus import __version__
+from argus.api import gcpause
 from argus.api.admission import Admission
 from argus.api.allow import method_not_allowed
 from argus.api.errors import install_error_handlers
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await health.start()
         evictor = asyncio.create_task(_evict_loop(pool))
         pruner = asyncio.create_task(_retention_loop(db, settings, services.results))
+        gcpause.resume()  # paused by `argus serve` while it started (a no-op otherwise)
         try:
             yield
         finally:

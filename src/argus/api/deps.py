@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from argus.store.db import Database
     from argus.store.write_behind import WriteBehind
 
+
 def get_services(request: Request) -> Services:
     return state.services(request)
 

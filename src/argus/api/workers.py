@@ -48,6 +48,9 @@ def migrate_before_workers(settings: Settings) -> None:
 
 def worker_app() -> FastAPI:
     """The app of one worker process (Uvicorn's factory): settings from the environment."""
+    from argus.api import gcpause
+
+    gcpause.pause()  # until the app's lifespan has started the services
     from argus.api.app import create_app
     from argus.compose.services import load_settings
 
@@ -58,9 +61,11 @@ def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
 
+    from argus.api import gcpause
     from argus.api.server import PROTOCOL_IMPORT_PATH, uvicorn_options
 
     migrate_before_workers(settings)
+    gcpause.resume()  # paused by `argus serve` while it started; the workers pause their own
     # the workers build their settings from the environment: pass on what the CLI changed
     os.environ["ARGUS_HOST"] = settings.host
     os.environ["ARGUS_PORT"] = str(settings.port)

@@ -70,6 +70,7 @@ def serve(
     """Run the HTTP server on the configured host and port."""
     import uvicorn
 
+    from argus.api import gcpause
     from argus.api.server import uvicorn_options
 
     settings = load_settings()
@@ -80,6 +81,7 @@ def serve(
         settings = settings.model_copy(update=overrides)
     for name in pull:
         _pull_before_serving(name, settings)
+    gcpause.pause()  # resumed once started (by the app's lifespan, or the workers' supervisor)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
