@@ -41,8 +41,15 @@ async def _migrate(settings: Settings) -> None:
 
 
 def migrate_before_workers(settings: Settings) -> None:
-    """Create the data dir and migrate the database once, before any worker process starts."""
+    """Create the data dir and migrate the database once, before any worker process starts.
+
+    A SQLite file already at the newest migration (a restart) is seen without importing
+    SQLAlchemy: the supervisor stays small and the workers start sooner."""
+    from argus.store.revision import sqlite_file_at_head
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if sqlite_file_at_head(settings.resolved_database_url):
+        return
     asyncio.run(_migrate(settings))
 
 
