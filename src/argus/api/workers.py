@@ -7,6 +7,11 @@ builds its own app, model pool and caches from the same settings, which reach it
 environment. The database is migrated once here, before any worker starts, so that workers do
 not race to create the tables of an empty SQLite database (which WAL mode then shares safely).
 
+The supervisor only reads the settings, migrates and runs Uvicorn's supervisor: it imports
+neither the app nor the composition root, and on a restart (a SQLite file already at the newest
+migration) not even SQLAlchemy. Each worker is spawned: it re-imports ``argus``'s command line
+(light, :mod:`argus.cli.main`) and builds the app through :func:`worker_app`.
+
 What is per process, and so per worker: API-key rate limits (a key may get up to N times its
 limit), the in-memory result cache (other workers' new answers are seen after
 ``database.memory_cache_ttl_s``), the inference order set at run time through
