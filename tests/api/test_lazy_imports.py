@@ -80,6 +80,15 @@ def test_the_probe_sees_a_heavy_import() -> None:
     assert _imported_after("import argus.runtime.opencv") == ["cv2"]
 
 
+def test_the_console_script_imports_nothing_until_it_runs() -> None:
+    """Each ``--workers`` process re-runs the ``argus`` script as its main module without calling
+    it: importing its entry point must cost nothing, not even the command line."""
+    script = Path(sys.executable).with_name("argus").read_text()
+    assert "from argus.cli.entry import main" in script
+    code = "import argus.cli.entry"
+    assert _imported_after(code, ("argus.cli.main", "typer", "click", "rich", *APP_STACK)) == []
+
+
 def test_parsing_the_command_line_imports_no_part_of_the_server() -> None:
     code = "import argus.cli.main"
     assert _imported_after(code, APP_STACK) == []
