@@ -75,6 +75,22 @@ def test_building_the_app_imports_no_heavy_module() -> None:
     assert _imported_after(code) == []
 
 
+def test_restarting_the_app_imports_no_heavy_module(tmp_path: Path) -> None:
+    """The lifespan builds and starts every service before ``/health`` can answer: on a
+    database already migrated (a restart; the first launch runs Alembic) none of them imports a
+    heavy module (FAISS's thread count waits for the first gallery index)."""
+    migrate_before_workers(Settings(data_dir=tmp_path / "data", offline=True))
+    code = (
+        "import asyncio\nfrom argus.api.app import create_app\nfrom argus.config import Settings\n"
+        f"app = create_app(Settings(data_dir={str(tmp_path / 'data')!r}, offline=True))\n"
+        "async def main():\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        assert app.state.services is not None\n"
+        "asyncio.run(main())"
+    )
+    assert _imported_after(code) == []
+
+
 def test_the_probe_sees_a_heavy_import() -> None:
     """The check itself can fail: a module that imports OpenCV's reader shows up."""
     assert _imported_after("import argus.runtime.opencv") == ["cv2"]
