@@ -100,7 +100,7 @@ def test_the_console_script_imports_nothing_until_it_runs() -> None:
     """Each ``--workers`` process re-runs the ``argus`` script as its main module without calling
     it: importing its entry point must cost nothing, not even the command line."""
     script = Path(sys.executable).with_name("argus").read_text()
-    assert "from argus.cli.entry import main" in script
+    assert "from argus.cli.entry import main" in script, "an old script: run `make venv`"
     code = "import argus.cli.entry"
     assert _imported_after(code, ("argus.cli.main", "typer", "click", "rich", *APP_STACK)) == []
 
