@@ -105,3 +105,35 @@ def test_argus_serve_with_two_workers_shares_one_database(tmp_path: Path) -> Non
         proc.wait(timeout=30)
         if proc.stdout:
             proc.stdout.close()
+
+
+def test_the_workers_supervisor_migrates_an_older_database_and_leaves_a_current_one(
+    tmp_path: Path,
+) -> None:
+    """``--workers N`` migrates before its workers start: an older database is brought to the
+    newest migration, and on a restart a current one is only read."""
+    import asyncio
+
+    from argus.api.workers import migrate_before_workers
+    from argus.config import Settings
+    from argus.store.db import Database, head_revision
+
+    settings = Settings(data_dir=tmp_path / "data", offline=True)
+    db_file = tmp_path / "data" / "argus.db"
+
+    async def on_db(work: str) -> str | None:
+        db = Database.from_settings(settings)
+        try:
+            if work == "old":
+                await db.upgrade("0004_usage_counters")
+            return await db.current_revision()
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(on_db("old")) == "0004_usage_counters"
+    migrate_before_workers(settings)
+    assert asyncio.run(on_db("read")) == head_revision()
+    before = db_file.stat().st_mtime_ns
+    migrate_before_workers(settings)  # a restart
+    assert db_file.stat().st_mtime_ns == before
+    assert asyncio.run(on_db("read")) == head_revision()

@@ -13,10 +13,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
 from argus import __version__
+from argus.api import gcpause
 from argus.api.admission import Admission
 from argus.api.allow import method_not_allowed
 from argus.api.errors import install_error_handlers
@@ -44,12 +46,12 @@ from argus.api.routes import anonymize as anonymize_routes
 from argus.api.routes import faces as faces_routes
 from argus.api.routes import moderation as moderation_routes
 from argus.auth.throttle import LoginThrottle
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.models.pool import ModelPool
-from argus.store import retention
-from argus.store.db import Database
-from argus.store.result_cache import ResultCache
+
+if TYPE_CHECKING:
+    from argus.config import Settings
+    from argus.models.pool import ModelPool
+    from argus.store.db import Database
+    from argus.store.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ async def _preload(pool: ModelPool) -> None:
 
 
 async def _retention_loop(db: Database, settings: Settings, results: ResultCache) -> None:
+    from argus.store import retention
+
     interval = settings.retention.interval_s
     while interval > 0:
         try:
@@ -90,6 +94,11 @@ def _data_dir_missing(settings: Settings) -> str | None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    # the composition root (the pipelines, the model pool, the jobs) is imported here, not by
+    # the routes: a process that only imports the app (or parses ``argus``'s command line) does
+    # not pay for it
+    from argus.compose import services as compose
+
     settings = settings or compose.load_settings()
 
     @contextlib.asynccontextmanager
@@ -123,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await health.start()
         evictor = asyncio.create_task(_evict_loop(pool))
         pruner = asyncio.create_task(_retention_loop(db, settings, services.results))
+        gcpause.resume()  # paused by `argus serve` while it started (a no-op otherwise)
         try:
             yield
         finally:

@@ -12,17 +12,18 @@ import functools
 import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from argus.api import state
-from argus.auth.ratelimit import RateLimiter
-from argus.auth.tokens import AdminToken, TokenIssuer
-from argus.config import Settings
 from argus.errors import RateLimited, Unauthorized
-from argus.store import keys
-from argus.store.db import Database
+
+if TYPE_CHECKING:
+    from argus.auth.ratelimit import RateLimiter
+    from argus.auth.tokens import AdminToken, TokenIssuer
+    from argus.config import Settings
+    from argus.store.db import Database
 
 DEFAULT_TENANT = "default"
 _PRINCIPAL_KEY = "argus_principal"
@@ -111,6 +112,8 @@ async def _identify(
         if admin is None:
             raise Unauthorized("The admin token is invalid, expired or logged out.")
         return Principal(DEFAULT_TENANT, admin=admin)
+    from argus.store import keys
+
     key = await keys.verify(db, secret=secret)
     if key is None:
         raise Unauthorized("The API key is unknown or revoked.")

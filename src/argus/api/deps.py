@@ -1,34 +1,38 @@
 """FastAPI dependencies that hand routes what the composition root built: one alias per part.
 
 Routes name a part by its alias (``pool: Pool``, ``jobs: Jobs``, ...); nothing in a route reads
-``app.state`` or builds a part on first use. Every dependency here is ``async def``: FastAPI runs a
-plain ``def`` dependency in its thread pool, a thread hop per dependency per request for what is
-an attribute read.
+``app.state`` or builds a part on first use. The parts' types are named for the type checker
+only (FastAPI calls the getter and never looks at the type): importing the routes does not
+import the composition root, which the app's lifespan imports when it builds the parts. Every
+dependency here is ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool, a
+thread hop per dependency per request for what is an attribute read.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from argus.api import state
-from argus.api.health import HealthMonitor
-from argus.api.metrics import Metrics
-from argus.auth.first_run import AdminPassword
-from argus.auth.throttle import LoginThrottle
-from argus.auth.tokens import TokenIssuer
-from argus.compose.services import Services
-from argus.config import Settings
-from argus.jobs.service import JobService
-from argus.models.hub.background import BackgroundPulls
-from argus.models.pool import ModelPool
-from argus.pipelines.analysis import Analyzer
-from argus.pipelines.faces import FacePipeline
-from argus.pipelines.galleries import GalleryService
-from argus.pipelines.photo_category import PhotoClassifier
-from argus.store.db import Database
-from argus.store.write_behind import WriteBehind
+
+if TYPE_CHECKING:
+    from argus.api.health import HealthMonitor
+    from argus.api.metrics import Metrics
+    from argus.auth.first_run import AdminPassword
+    from argus.auth.throttle import LoginThrottle
+    from argus.auth.tokens import TokenIssuer
+    from argus.compose.services import Services
+    from argus.config import Settings
+    from argus.jobs.service import JobService
+    from argus.models.hub.background import BackgroundPulls
+    from argus.models.pool import ModelPool
+    from argus.pipelines.analysis import Analyzer
+    from argus.pipelines.faces import FacePipeline
+    from argus.pipelines.galleries import GalleryService
+    from argus.pipelines.photo_category import PhotoClassifier
+    from argus.store.db import Database
+    from argus.store.write_behind import WriteBehind
 
 
 async def get_services(request: Request) -> Services:
@@ -84,21 +88,6 @@ async def get_pulls(request: Request) -> BackgroundPulls:
     return state.services(request).pulls
 
 
-AppServices = Annotated[Services, Depends(get_services)]
-Pool = Annotated[ModelPool, Depends(get_pool)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
-Db = Annotated[Database, Depends(get_db)]
-Writes = Annotated[WriteBehind, Depends(get_writes)]
-Jobs = Annotated[JobService, Depends(get_jobs)]
-Tokens = Annotated[TokenIssuer, Depends(get_tokens)]
-AdminPass = Annotated[AdminPassword, Depends(get_admin_password)]
-Faces = Annotated[FacePipeline, Depends(get_faces)]
-Galleries = Annotated[GalleryService, Depends(get_galleries)]
-Classifier = Annotated[PhotoClassifier, Depends(get_classifier)]
-AnalyzerDep = Annotated[Analyzer, Depends(get_analyzer)]
-Pulls = Annotated[BackgroundPulls, Depends(get_pulls)]
-
-
 async def get_metrics(request: Request) -> Metrics:
     return state.metrics(request)
 
@@ -111,9 +100,22 @@ async def get_login_throttle(request: Request) -> LoginThrottle:
     return state.login_throttle(request)
 
 
-AppMetrics = Annotated[Metrics, Depends(get_metrics)]
-Health = Annotated[HealthMonitor, Depends(get_health)]
-Throttle = Annotated[LoginThrottle, Depends(get_login_throttle)]
+AppServices = Annotated["Services", Depends(get_services)]
+Pool = Annotated["ModelPool", Depends(get_pool)]
+AppSettings = Annotated["Settings", Depends(get_settings)]
+Db = Annotated["Database", Depends(get_db)]
+Writes = Annotated["WriteBehind", Depends(get_writes)]
+Jobs = Annotated["JobService", Depends(get_jobs)]
+Tokens = Annotated["TokenIssuer", Depends(get_tokens)]
+AdminPass = Annotated["AdminPassword", Depends(get_admin_password)]
+Faces = Annotated["FacePipeline", Depends(get_faces)]
+Galleries = Annotated["GalleryService", Depends(get_galleries)]
+Classifier = Annotated["PhotoClassifier", Depends(get_classifier)]
+AnalyzerDep = Annotated["Analyzer", Depends(get_analyzer)]
+Pulls = Annotated["BackgroundPulls", Depends(get_pulls)]
+AppMetrics = Annotated["Metrics", Depends(get_metrics)]
+Health = Annotated["HealthMonitor", Depends(get_health)]
+Throttle = Annotated["LoginThrottle", Depends(get_login_throttle)]
 
 # Re-exported so routes take every dependency from one place.
 from argus.api.auth import Admin, Caller, Tenant  # noqa: E402

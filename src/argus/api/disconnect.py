@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
 from argus.api.metrics import Metrics
-from argus.pipelines.progress import Progress
+
+if TYPE_CHECKING:
+    from argus.pipelines.progress import Progress
 
 
 @contextlib.asynccontextmanager
@@ -24,6 +27,8 @@ async def cancel_on_disconnect(
     request: Request, progress: Progress | None = None
 ) -> AsyncIterator[Progress]:
     """``progress`` (a new one, without a budget, by default), cancelled if the client goes."""
+    from argus.pipelines.progress import Progress
+
     if progress is None:
         progress = Progress()
 

@@ -7,6 +7,11 @@ builds its own app, model pool and caches from the same settings, which reach it
 environment. The database is migrated once here, before any worker starts, so that workers do
 not race to create the tables of an empty SQLite database (which WAL mode then shares safely).
 
+The supervisor only reads the settings, migrates and runs Uvicorn's supervisor: it imports
+neither the app nor the composition root, and on a restart (a SQLite file already at the newest
+migration) not even SQLAlchemy. Each worker is spawned: it re-imports ``argus``'s command line
+(light, :mod:`argus.cli.main`) and builds the app through :func:`worker_app`.
+
 What is per process, and so per worker: API-key rate limits (a key may get up to N times its
 limit), the in-memory result cache (other workers' new answers are seen after
 ``database.memory_cache_ttl_s``), the inference order set at run time through
@@ -18,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # the supervisor process imports neither the app nor FastAPI
+    from fastapi import FastAPI
 
-from argus.config import Settings
+    from argus.config import Settings
 
 HEALTHCHECK_TIMEOUT_S = 60
 
@@ -39,13 +46,23 @@ async def _migrate(settings: Settings) -> None:
 
 
 def migrate_before_workers(settings: Settings) -> None:
-    """Create the data dir and migrate the database once, before any worker process starts."""
+    """Create the data dir and migrate the database once, before any worker process starts.
+
+    A SQLite file already at the newest migration (a restart) is seen without importing
+    SQLAlchemy: the supervisor stays small and the workers start sooner."""
+    from argus.store.revision import sqlite_file_at_head
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if sqlite_file_at_head(settings.resolved_database_url):
+        return
     asyncio.run(_migrate(settings))
 
 
 def worker_app() -> FastAPI:
     """The app of one worker process (Uvicorn's factory): settings from the environment."""
+    from argus.api import gcpause
+
+    gcpause.pause()  # until the app's lifespan has started the services
     from argus.api.app import create_app
     from argus.compose.services import load_settings
 
@@ -56,9 +73,11 @@ def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
 
+    from argus.api import gcpause
     from argus.api.server import PROTOCOL_IMPORT_PATH, uvicorn_options
 
     migrate_before_workers(settings)
+    gcpause.resume()  # paused by `argus serve` while it started; the workers pause their own
     # the workers build their settings from the environment: pass on what the CLI changed
     os.environ["ARGUS_HOST"] = settings.host
     os.environ["ARGUS_PORT"] = str(settings.port)

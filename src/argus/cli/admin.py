@@ -7,17 +7,16 @@ import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from argus.auth.passwords import hash_password
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.store import keys as key_store
-from argus.store.db import Database
+if TYPE_CHECKING:
+    from argus.config import Settings
+    from argus.store.db import Database
+
 
 T = TypeVar("T")
 console = Console()
@@ -33,6 +32,7 @@ def with_db(
     settings: Settings | None = None,
 ) -> T:
     """Run ``work`` against the configured database (migrated first on SQLite)."""
+    from argus.compose import services as compose
 
     async def main() -> T:
         db = await compose.open_database(settings or compose.load_settings(), upgrade=upgrade)
@@ -51,6 +51,8 @@ def create_key(
     rate_limit: int | None = typer.Option(None, help="Requests per minute (default: global)."),
 ) -> None:
     """Create a key and print its secret (shown once)."""
+    from argus.store import keys as key_store
+
     row, secret = with_db(
         lambda db: key_store.create(db, tenant=tenant, name=name, rate_limit_per_min=rate_limit)
     )
@@ -60,6 +62,8 @@ def create_key(
 
 @keys_app.command("list")
 def list_keys(tenant: str | None = typer.Option(None, help="Only this tenant.")) -> None:
+    from argus.store import keys as key_store
+
     rows = with_db(lambda db: key_store.list_keys(db, tenant=tenant))
     table = Table("id", "tenant", "name", "prefix", "created", "last used", "revoked")
     for r in rows:
@@ -77,6 +81,8 @@ def list_keys(tenant: str | None = typer.Option(None, help="Only this tenant."))
 
 @keys_app.command("revoke")
 def revoke_key(key_id: int = typer.Argument(..., help="Key id from `argus keys list`.")) -> None:
+    from argus.store import keys as key_store
+
     if not with_db(lambda db: key_store.revoke(db, key_id=key_id)):
         console.print(f"[red]no live key with id {key_id}[/red]")
         raise typer.Exit(1)
@@ -98,6 +104,8 @@ def set_password(
     password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
 ) -> None:
     """Hash a new admin password (bcrypt) for ARGUS_AUTH__ADMIN_PASSWORD_HASH."""
+    from argus.auth.passwords import hash_password
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -20,23 +20,18 @@ import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from argus.cli.classify import IMAGE_SUFFIXES
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.errors import ArgusError
-from argus.imaging.decode import decode
-from argus.imaging.transcode import looks_like_video
-from argus.models.pool import ModelPool
-from argus.pipelines.anonymize import AnonymizeOptions, anonymize, encode_result, result_name
-from argus.pipelines.anonymize_video import anonymize_video, video_result_name
-from argus.store.files import numbered
+
+if TYPE_CHECKING:  # the pipelines are imported by the command that runs them
+    from argus.config import Settings
+    from argus.models.pool import ModelPool
+    from argus.pipelines.anonymize import AnonymizeOptions
 
 VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi"})
 
@@ -60,6 +55,8 @@ def collect(paths: list[Path]) -> list[Path]:
 
 def is_video(path: Path) -> bool:
     """Whether the file's first bytes are a video container (unreadable files are not)."""
+    from argus.imaging.transcode import looks_like_video
+
     try:
         with path.open("rb") as f:
             return looks_like_video(f.read(4096))
@@ -72,6 +69,10 @@ def plan_names(
 ) -> list[str]:
     """Result names in input order, none reused and none already in ``out``: the second
     ``photo`` gets ``covered_photo-1.webp`` whichever finishes first (videos: ``.mp4``)."""
+    from argus.pipelines.anonymize import result_name
+    from argus.pipelines.anonymize_video import video_result_name
+    from argus.store.files import numbered
+
     taken = {p.name for p in out.iterdir()} if out.is_dir() else set()
     names: list[str] = []
     for path in files:
@@ -86,6 +87,8 @@ def plan_names(
 
 
 def _write_new(folder: Path, name: str, data: bytes) -> Path:
+    from argus.store.files import numbered
+
     n = 0
     while True:
         path = folder / numbered(name, n)
@@ -106,6 +109,9 @@ def _video(
     target: Path,
     bar: Progress,
 ) -> dict[str, Any]:
+    from argus.pipelines.anonymize_video import anonymize_video
+    from argus.store.files import numbered
+
     task = bar.add_task(path.name, total=None)
     partial = target.with_name(f".partial-{os.getpid()}-{target.name}")
     try:
@@ -141,6 +147,10 @@ def _one(
     bar: Progress,
     video: bool,
 ) -> dict[str, Any]:
+    from argus.errors import ArgusError
+    from argus.imaging.decode import decode
+    from argus.pipelines.anonymize import anonymize, encode_result
+
     row: dict[str, Any] = {"path": str(path)}
     try:
         if video:
@@ -193,6 +203,11 @@ def anonymize_command(
     ),
 ) -> None:
     """Hide licence plates and/or faces; results as covered_<stem>.webp (.mp4) in --out."""
+    from pydantic import ValidationError
+
+    from argus.compose import services as compose
+    from argus.pipelines.anonymize import AnonymizeOptions
+
     try:
         options = AnonymizeOptions.model_validate(
             {"targets": targets, "mode": mode, "strength": strength, "format": output_format}

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from argus.config import Settings
-from argus.errors import ArgusError
+if TYPE_CHECKING:
+    from argus.config import Settings
+
 
 console = Console()
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".webp"}
@@ -35,6 +37,7 @@ async def _caption_all(
 ) -> tuple[int, int]:
     from argus.api.seeds.analysis import problem_message
     from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.pipelines.analysis import TaskSpec
 
     pool = compose.model_pool(settings)

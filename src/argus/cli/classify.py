@@ -14,16 +14,15 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from argus.api.seeds.category import classification_data, message
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.errors import ArgusError
+if TYPE_CHECKING:
+    from argus.config import Settings
+
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".mpo", ".bmp", ".tif", ".tiff"}
 CSV_FIELDS = [
@@ -60,6 +59,10 @@ def collect(paths: list[Path]) -> list[Path]:
 async def _classify_all(
     settings: Settings, files: list[Path], concurrency: int, console: Console
 ) -> list[dict[str, Any]]:
+    from argus.api.seeds.category import classification_data, message
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
+
     db = await compose.open_database(settings)
     pool = compose.model_pool(settings)
     classifier = compose.photo_classifier(settings, pool, db)
@@ -111,6 +114,8 @@ def classify(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write here, not stdout."),
 ) -> None:
     """Photo categories (seed 000's eight keys) for files and folders."""
+    from argus.compose import services as compose
+
     if output_format not in ("json", "csv"):
         raise typer.BadParameter("choose json or csv", param_hint="--format")
     files = collect(paths)

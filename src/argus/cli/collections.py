@@ -13,16 +13,15 @@ import html
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import track
 
-from argus.config import Settings
-from argus.errors import ArgusError
-from argus.models.tasks import ImageEmbedder
-from argus.pipelines.collections import parse_label
+if TYPE_CHECKING:
+    from argus.config import Settings
+
 
 app = typer.Typer(help="Train and list collection classifiers.", no_args_is_help=True)
 console = Console()
@@ -47,7 +46,10 @@ def read_training_data(text: str) -> Any:
 
 def _from_folder(folder: Path, embedding: str, settings: Settings) -> tuple[list[Any], list[bool]]:
     from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.imaging import decode
+    from argus.models.tasks import ImageEmbedder
+    from argus.pipelines.collections import parse_label
 
     files: list[tuple[Path, bool]] = []
     for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
@@ -76,6 +78,7 @@ def train(
 ) -> None:
     """Train a new version; the best version on the held-out split is served."""
     from argus.compose import services as compose
+    from argus.errors import ArgusError
 
     settings = compose.load_settings()
     if (json_file is None) == (folder is None):

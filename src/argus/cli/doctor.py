@@ -12,15 +12,15 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.errors import ArgusError
-from argus.models.base import InferenceModel
+if TYPE_CHECKING:
+    from argus.config import Settings
+
 
 PACKAGES = (
     "onnxruntime",
@@ -60,6 +60,9 @@ def free_memory_mb() -> float | None:
 
 def run(settings: Settings, console: Console) -> bool:
     """Print the report; True when every built-in model loads."""
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
+    from argus.models.base import InferenceModel
     from argus.runtime.ort import available_providers
 
     console.print(

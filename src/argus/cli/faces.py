@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from argus.cli.admin import with_db
-from argus.compose import services as compose
-from argus.config import Settings
-from argus.errors import ArgusError
-from argus.imaging import Picture, decode
-from argus.pipelines.galleries import GalleryService, Identification
-from argus.store import galleries as store
-from argus.store.db import Database
+
+if TYPE_CHECKING:
+    from argus.config import Settings
+    from argus.errors import ArgusError
+    from argus.imaging import Picture
+    from argus.pipelines.galleries import GalleryService, Identification
+    from argus.store.db import Database
+
 
 app = typer.Typer(help="Face galleries: enrol people, identify faces.", no_args_is_help=True)
 console = Console()
@@ -32,11 +33,15 @@ STRICT = typer.Option(True, help="Refuse faces failing a quality check (--no-str
 
 
 def _service(db: Database, settings: Settings) -> GalleryService:
+    from argus.compose import services as compose
+
     faces = compose.face_pipeline(compose.model_pool(settings), settings)
     return compose.gallery_service(db, faces, settings)
 
 
 def _read(path: Path, settings: Settings) -> Picture:
+    from argus.imaging import decode
+
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -58,6 +63,10 @@ def enrol(
     strict: bool = STRICT,
 ) -> None:
     """Enrol NAME in GALLERY from IMAGES (one face per image: the largest)."""
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
+    from argus.store import galleries as store
+
     settings = compose.load_settings()
     pictures = [(p.name, _read(p, settings)) for p in images]
 
@@ -88,6 +97,9 @@ def identify(
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines."),
 ) -> None:
     """Who is the largest face of each image? ``unknown`` below the gallery's threshold."""
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
+
     settings = compose.load_settings()
 
     async def work(db: Database) -> list[tuple[Path, Identification | ArgusError]]:

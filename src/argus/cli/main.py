@@ -1,10 +1,17 @@
-"""`argus`: serve, inspect configuration, check the install, manage models."""
+"""`argus`: serve, inspect configuration, check the install, manage models.
+
+Parsing the command line imports only Typer, Rich and the command modules, which import their
+machinery (the composition root, the pipelines, the app) inside the command that runs: a
+``--help`` is quick, and ``argus serve --workers N``'s supervisor, which only reads the settings,
+migrates and starts Uvicorn, never imports the app (its spawned workers re-import this module as
+their ``__main__``, so it stays light for them too).
+"""
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -17,8 +24,9 @@ from argus.cli import collections as collections_cmd
 from argus.cli import doctor as doctor_cmd
 from argus.cli import faces as faces_cmd
 from argus.cli import models as models_cmd
-from argus.compose import services as compose
-from argus.config import Settings
+
+if TYPE_CHECKING:
+    from argus.config import Settings
 
 app = typer.Typer(
     help="Argus: self-hosted image understanding, offline first.",
@@ -35,6 +43,14 @@ app.add_typer(collections_cmd.app, name="collections")
 app.command("caption-folder")(caption_folder_cmd.caption_folder)
 app.add_typer(faces_cmd.app, name="faces")
 console = Console()
+
+
+def load_settings() -> Settings:
+    """The settings from the environment and ``.env``, as :func:`argus.compose.services.
+    load_settings` reads them, without importing the composition root."""
+    from argus.config import Settings
+
+    return Settings()
 
 
 @app.command()
@@ -54,9 +70,10 @@ def serve(
     """Run the HTTP server on the configured host and port."""
     import uvicorn
 
+    from argus.api import gcpause
     from argus.api.server import uvicorn_options
 
-    settings = compose.load_settings()
+    settings = load_settings()
     overrides = {
         k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None
     }
@@ -64,6 +81,7 @@ def serve(
         settings = settings.model_copy(update=overrides)
     for name in pull:
         _pull_before_serving(name, settings)
+    gcpause.pause()  # resumed once started (by the app's lifespan, or the workers' supervisor)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
@@ -114,9 +132,12 @@ def worker(
 ) -> None:
     """Run a Celery worker (threads pool) for jobs; needs ARGUS_JOBS__EXECUTOR=celery on the
     server and the same database, data dir and ARGUS_JOBS__BROKER_URL on both."""
+    import functools
+
+    from argus.compose import services as compose
     from argus.jobs.celery_app import run_worker
 
-    settings = compose.load_settings()
+    settings = load_settings()
     level = (loglevel or settings.log_level).upper()
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     build = functools.partial(compose.worker_context, settings)
@@ -126,13 +147,13 @@ def worker(
 @app.command()
 def config() -> None:
     """Print the effective settings as JSON (secrets masked)."""
-    typer.echo(json.dumps(compose.load_settings().masked(), indent=2))
+    typer.echo(json.dumps(load_settings().masked(), indent=2))
 
 
 @app.command()
 def doctor() -> None:
     """What is installed, which execution providers, which models load, free memory."""
-    ok = doctor_cmd.run(compose.load_settings(), console)
+    ok = doctor_cmd.run(load_settings(), console)
     raise typer.Exit(0 if ok else 1)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from argus.compose import services as compose
-from argus.errors import ArgusError
+if TYPE_CHECKING:
+    from argus.errors import ArgusError
+
 
 app = typer.Typer(help="List, pull, verify and remove models.", no_args_is_help=True)
 console = Console()
@@ -29,6 +31,8 @@ def list_models(
     ),
 ) -> None:
     """Every model in the catalog, and whether it is installed (fits 80 columns)."""
+    from argus.compose import services as compose
+
     statuses = compose.model_pool(compose.load_settings()).status()
     if as_json:
         import json
@@ -69,6 +73,8 @@ def pull(
     """Download a model (refused when ARGUS_OFFLINE=1)."""
     from rich.progress import DownloadColumn, Progress, TaskID, TransferSpeedColumn
 
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.models import hub
     from argus.models.convert.install import converted_specs
 
@@ -100,6 +106,8 @@ def pull(
 @app.command()
 def verify(name: str = typer.Argument(..., help="Model to check.")) -> None:
     """Check a model's files (sha256 against the manifest) and that it loads."""
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.models import hub
 
     try:
@@ -113,6 +121,8 @@ def verify(name: str = typer.Argument(..., help="Model to check.")) -> None:
 @app.command()
 def remove(name: str = typer.Argument(..., help="Pulled model to delete.")) -> None:
     """Delete a pulled model's files."""
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.models import hub
 
     try:
@@ -123,6 +133,8 @@ def remove(name: str = typer.Argument(..., help="Pulled model to delete.")) -> N
 
 
 def _install(names: list[str], force: bool, source_dir: Path | None) -> None:
+    from argus.compose import services as compose
+    from argus.errors import ArgusError
     from argus.models.convert.install import InstallResult, install_converted
 
     colours = {"installed": "green", "up-to-date": "green", "skipped": "yellow", "failed": "red"}

@@ -136,13 +136,20 @@ class IndexRegistry:
 
     def __init__(self, kind: IndexKind, threads: int | None = 1) -> None:
         self.kind = kind
-        if kind == "faiss" and threads is not None:
+        #: FAISS's thread count, set when this registry makes its first FAISS index (importing
+        #: FAISS costs a server's start-up; a server with no gallery never needs it)
+        self._threads = threads if kind == "faiss" else None
+        self._lock = threading.Lock()
+        self._galleries: dict[int, GalleryIndex] = {}
+
+    def _new_index(self, dim: int) -> VectorIndex:
+        if self._threads is not None:
             _quiet_faiss()
             import faiss
 
-            faiss.omp_set_num_threads(max(1, threads))  # process-wide, FAISS's own setting
-        self._lock = threading.Lock()
-        self._galleries: dict[int, GalleryIndex] = {}
+            faiss.omp_set_num_threads(max(1, self._threads))  # process-wide, FAISS's own setting
+            self._threads = None
+        return make_index(self.kind, dim)
 
     def build(
         self,
@@ -152,7 +159,7 @@ class IndexRegistry:
         faces: Sequence[tuple[int, str, Float32Array]],
     ) -> None:
         """Replace the gallery's index with these ``(face_id, subject, vector)`` rows."""
-        index = make_index(self.kind, dim)
+        index = self._new_index(dim)
         if faces:
             index.add([f[0] for f in faces], np.stack([f[2] for f in faces]))
         entry = GalleryIndex(revision, index, {f[0]: f[1] for f in faces})

@@ -2,11 +2,6 @@
 
 `Database` (db.py) owns the engine; one module per entity holds that entity's queries as
 functions with keyword-only arguments that take the `Database`: ``keys``, ``cache``,
-``request_log``, ``jobs``. Nothing outside this package writes SQL.
+``request_log``, ``jobs``. Nothing outside this package writes SQL. The package itself imports
+nothing: :mod:`argus.store.revision` (no SQLAlchemy) is read without paying for the rest.
 """
-
-from __future__ import annotations
-
-from argus.store.db import Database, async_url, head_revision
-
-__all__ = ["Database", "async_url", "head_revision"]

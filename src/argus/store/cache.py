@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
 
 from argus.store.db import Database, rowcount
@@ -99,11 +98,18 @@ async def put(db: Database, *, key: CacheKey, result: Any) -> None:
     }
     changed = ("result", "size_bytes", "last_seen")
     stmt: Any
+    # each dialect's upsert is imported by the database that uses it (importing all three
+    # costs every server's start-up)
     if db.dialect == "mysql":
+        from sqlalchemy.dialects import mysql
+
         stmt = mysql.insert(CacheEntry).values(values)
         stmt = stmt.on_duplicate_key_update({name: stmt.inserted[name] for name in changed})
     else:
-        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+        if db.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
         stmt = insert(CacheEntry).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=list(_KEY_COLUMNS),

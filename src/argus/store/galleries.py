@@ -10,24 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.arrays import Float32Array
 from argus.store.db import Database
 from argus.store.tables import Face, FaceGallery, FaceSubject, utcnow
 
+if TYPE_CHECKING:  # NumPy is imported by the code that packs and unpacks vectors
+    import numpy.typing as npt
+
+    from argus.arrays import Float32Array
+
 
 def to_bytes(vector: npt.ArrayLike) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
 def from_bytes(data: bytes) -> Float32Array:
+    import numpy as np
+
     return np.frombuffer(data, dtype="<f4").astype(np.float32)
 
 

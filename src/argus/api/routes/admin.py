@@ -24,7 +24,6 @@ from argus.api.routes import admin_page
 from argus.api.routes import stats as seed_stats
 from argus.api.schemas.jobs import JobSummary
 from argus.errors import ArgusError, NotFound, PullInProgress
-from argus.models import hub
 from argus.store import cache, request_log
 from argus.store import jobs as job_store
 
@@ -127,6 +126,8 @@ async def recent_jobs(
 
 @api.post("/models/{name:path}/pull", status_code=202, summary="Start pulling a model")
 async def start_pull(name: str, pool: Pool, pulls: Pulls, settings: AppSettings, _: Admin) -> Any:
+    from argus.models import hub
+
     spec = pool.catalog.get(name)  # UnknownModel -> 404
     hub.refuse_if_offline(settings)  # DownloadsDisabled -> 403 with the reason
     current = pulls.get(spec.name)

@@ -13,7 +13,7 @@ task graph stops at its next task or model call (:mod:`argus.api.disconnect`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -36,7 +36,10 @@ from argus.config import Settings
 from argus.config.units import mb_to_bytes
 from argus.errors import ArgusError
 from argus.net.fetch import fetch
-from argus.pipelines.analysis import Analyzer, TaskSpec, operations
+
+if TYPE_CHECKING:
+    from argus.pipelines.analysis import Analyzer, TaskSpec
+
 
 router = APIRouter(
     tags=["analysis (seed 003)"], route_class=seed_route_class(), dependencies=[Depends(principal)]
@@ -45,6 +48,8 @@ _TASKS = TypeAdapter(list[AnalysisTask])
 
 
 def _specs(tasks: list[AnalysisTask]) -> list[TaskSpec]:
+    from argus.pipelines.analysis import TaskSpec
+
     return [TaskSpec(t.operation_id, t.type, dict(t.params or {})) for t in tasks]
 
 
@@ -131,4 +136,6 @@ async def analyze_image_upload(
     summary="Operations, their targets and default targets",
 )
 async def list_operations() -> Any:
+    from argus.pipelines.analysis import operations
+
     return seed003.available_operations(operations())

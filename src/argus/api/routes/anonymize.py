@@ -34,7 +34,6 @@ from argus.api.schemas.jobs import JobAccepted, Progress
 from argus.api.seeds import anonymize as seed002
 from argus.api.seeds.anonymize import TaskCreated, TaskResult, TaskStatus, seed_results
 from argus.api.seeds.routing import seed_route_class
-from argus.compose.anonymize_kind import KIND
 from argus.config.units import mb_to_bytes
 from argus.errors import (
     NotFound,
@@ -42,7 +41,6 @@ from argus.errors import (
     ServiceUnavailable,
     UnsupportedMediaType,
 )
-from argus.imaging.transcode import looks_like_video
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
 from argus.store.tables import Job
@@ -75,6 +73,8 @@ own = APIRouter(prefix="/api/v1/anonymize", tags=["anonymize"], dependencies=aut
 
 
 async def _anonymize_job(db: Db, job_id: str, tenant: str, missing: str) -> Job:
+    from argus.compose.anonymize_kind import KIND
+
     job = await job_store.get(db, job_id=job_id, tenant=tenant)
     if job is None or job.kind != KIND:
         raise NotFound(missing)
@@ -94,6 +94,8 @@ async def process_task(
     tenant: Tenant,
     files: Annotated[list[UploadFile], File(description="Images (JPEG, PNG, WebP).")],
 ) -> TaskCreated:
+    from argus.compose.anonymize_kind import KIND
+
     conf = settings.anonymize
     if sum(f.size or 0 for f in files) > mb_to_bytes(conf.max_request_mb):  # chunked bodies
         raise PayloadTooLarge(seed002.too_big(conf.max_request_mb))
@@ -176,6 +178,9 @@ async def create_anonymize_job(
     format: Annotated[str, Form(description="webp, png or jpeg.")] = "webp",
     webhook_url: Annotated[str | None, Form(description="JSON POST when the job ends.")] = None,
 ) -> JobAccepted:
+    from argus.compose.anonymize_kind import KIND
+    from argus.imaging.transcode import looks_like_video
+
     conf = settings.anonymize
     if len(files) > conf.max_files:
         raise PayloadTooLarge(f"{len(files)} files in one job; at most {conf.max_files}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import time
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 
@@ -35,8 +35,11 @@ from argus.api.seeds.category import (
 from argus.api.seeds.routing import seed_route_class
 from argus.api.uploads import read_bounded
 from argus.errors import ArgusError, InvalidInput
-from argus.pipelines.photo_category import TASK, Outcome, PhotoClassifier
 from argus.store.tables import ClassifyRequest
+
+if TYPE_CHECKING:
+    from argus.pipelines.photo_category import Outcome, PhotoClassifier
+
 
 router = APIRouter(
     prefix="/api/v1",
@@ -99,6 +102,8 @@ def _row(
 
 def _count(request: Request, outcome: Outcome | None) -> None:
     """The platform's cache counter: a hit or a miss of the photo-category task."""
+    from argus.pipelines.photo_category import TASK
+
     hit = outcome is not None and outcome.from_cache
     state.metrics(request).cache_lookup(TASK, "hit" if hit else "miss")
 

@@ -12,13 +12,18 @@ with a bad one).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from argus.api.deps import Admin, Classifier
 from argus.api.routes.stats import _render, bearer_present
 from argus.api.seeds.routing import seed_route_class
-from argus.pipelines.photo_category import PhotoClassifier
+
+if TYPE_CHECKING:
+    from argus.pipelines.photo_category import PhotoClassifier
+
 
 router = APIRouter(
     prefix="/api/v1/config",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
@@ -29,12 +29,9 @@ from argus.api.seeds import faces as seed004
 from argus.api.seeds.faces import CompareFeaturesIn, CompareOut, ExtractFeatureOut
 from argus.api.seeds.routing import seed_route_class
 from argus.errors import InvalidInput, NoQualifiedFace
-from argus.pipelines.faces import (
-    FaceFeature,
-    as_feature,
-    cosine_similarity,
-)
-from argus.pipelines.seed_features import seed_feature
+
+if TYPE_CHECKING:
+    from argus.pipelines.faces import FaceFeature
 
 
 async def _start_clock() -> None:
@@ -91,6 +88,8 @@ async def extract_feature(
     responses=_SEED_ERRORS,
 )
 async def compare_features(body: CompareFeaturesIn, settings: AppSettings) -> dict[str, Any]:
+    from argus.pipelines.faces import cosine_similarity
+
     similarity = cosine_similarity(body.feature1, body.feature2)
     threshold = body.threshold if body.threshold is not None else settings.faces.seed_threshold
     return seed004.compared(similarity, threshold)
@@ -98,10 +97,14 @@ async def compare_features(body: CompareFeaturesIn, settings: AppSettings) -> di
 
 def _seed_vector(feature: FaceFeature) -> list[float]:
     """The feature as seed 004's clients get it: centred and in 1024 dimensions."""
+    from argus.pipelines.seed_features import seed_feature
+
     return [float(v) for v in seed_feature(feature.vector, feature.model)]
 
 
 def _feature_form(raw: str) -> list[float]:
+    from argus.pipelines.faces import as_feature
+
     try:
         value = jsonform.loads(raw)
     except json.JSONDecodeError as exc:
@@ -123,6 +126,8 @@ async def compare_image_feature(
     image: Annotated[UploadFile, File(description="Face image")],
     feature: Annotated[str, Form(description="The known feature as a JSON list")],
 ) -> dict[str, Any]:
+    from argus.pipelines.faces import cosine_similarity
+
     known = _feature_form(feature)
     picture = await read_picture(image, settings)
     try:

@@ -9,7 +9,7 @@ enrol, identify and verify uses a face that fails a quality check instead of ref
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
@@ -34,11 +34,14 @@ from argus.api.uploads import read_bounded
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
-from argus.imaging import Picture, decode
-from argus.pipelines.galleries import Enrolment, GalleryService
 from argus.store import galleries as store
 from argus.store.tables import Face, FaceGallery
 from argus.timing import span
+
+if TYPE_CHECKING:
+    from argus.imaging import Picture
+    from argus.pipelines.galleries import Enrolment, GalleryService
+
 
 router = APIRouter(
     prefix="/api/v1/galleries", tags=["face galleries"], dependencies=[Depends(principal)]
@@ -60,6 +63,8 @@ Images = Annotated[list[UploadFile], File(description="One or more face images."
 
 async def read_picture(upload: UploadFile, settings: Settings) -> Picture:
     """Read an upload up to the byte limit (one byte more makes decode answer 413), decode it."""
+    from argus.imaging import decode
+
     data = await read_bounded(upload, mb_to_bytes(settings.imaging.max_image_mb))
     with span("decode"):
         return await asyncio.to_thread(decode, data, settings.imaging)

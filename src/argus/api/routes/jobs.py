@@ -8,7 +8,7 @@ exactly like a job that does not exist.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
@@ -18,10 +18,13 @@ from argus.api.deps import AppSettings, Db, Jobs, Tenant
 from argus.api.schemas.jobs import JobAccepted, JobItemOut, JobList, JobOut, JobSummary, OutputFile
 from argus.config.units import mb_to_bytes
 from argus.errors import NotFound, PayloadTooLarge, ValidationFailed
-from argus.jobs.service import JobService
 from argus.store import jobs as job_store
 from argus.store.files import make_key, media_type, safe_name
 from argus.store.tables import Job, JobStatus
+
+if TYPE_CHECKING:
+    from argus.jobs.service import JobService
+
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 

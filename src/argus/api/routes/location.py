@@ -16,7 +16,7 @@ one is queryable here. Query counts are kept per UTC day in ``usage_counters``.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -26,9 +26,11 @@ from argus.api.deps import Admin, Db, Pool
 from argus.api.routes.stats import _render, bearer_present
 from argus.api.seeds.category import CityInfo
 from argus.api.seeds.routing import seed_route_class
-from argus.models.geocode import Place
-from argus.models.tasks import Geocoder
 from argus.store import usage_counters
+
+if TYPE_CHECKING:
+    from argus.models.geocode import Place
+
 
 router = APIRouter(
     prefix="/api/v1/location",
@@ -60,6 +62,8 @@ def _city(place: Place) -> CityInfo:
 
 
 async def _nearest(pool: Pool, latitude: float, longitude: float, k: int) -> list[CityInfo]:
+    from argus.models.tasks import Geocoder
+
     def search() -> list[Place]:
         model = pool.get("geonames-cities", Geocoder)
         if k == 1:
@@ -94,6 +98,8 @@ QUERY_COUNTERS = ["location:nearest", "location:nearby"]
     dependencies=[Depends(bearer_present)],
 )
 async def location_stats(_: Admin, pool: Pool, db: Db) -> LocationStats:
+    from argus.models.tasks import Geocoder
+
     def count() -> tuple[int, int, int]:
         return pool.get("geonames-cities", Geocoder).town_counts("CN")
 

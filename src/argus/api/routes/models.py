@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends
 from argus.api.auth import principal
 from argus.api.deps import Pool
 from argus.api.schemas.models import ModelInfo, ModelList
-from argus.runtime.ort import available_providers
 
 router = APIRouter(prefix="/api/v1", tags=["models"], dependencies=[Depends(principal)])
 
 
 @router.get("/models", response_model=ModelList, summary="The model catalog with its state")
 async def list_models(pool: Pool) -> ModelList:
+    from argus.runtime.ort import available_providers
+
     statuses = await asyncio.to_thread(pool.status)
     return ModelList(
         models=[ModelInfo(**s.to_dict()) for s in statuses],

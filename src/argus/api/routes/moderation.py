@@ -18,7 +18,7 @@ import asyncio
 import hmac
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -39,18 +39,16 @@ from argus.api.schemas.moderation import BodyPart, ExposureOut
 from argus.api.seeds import moderation as seed001
 from argus.api.seeds.routing import seed_route_class
 from argus.api.uploads import read_bounded
-from argus.compose import moderation_kind
 from argus.config import Settings
 from argus.config.units import mb_to_bytes
 from argus.errors import InvalidVideo, NotAVideo, PayloadTooLarge, Unauthorized
-from argus.imaging import probe
-from argus.jobs.service import JobService
-from argus.models.nudenet import EXPOSED_LABELS
-from argus.models.pool import ModelPool
-from argus.pipelines.frames import spool
-from argus.pipelines.moderation import BUILTIN, Moderator, detect_exposed
-from argus.pipelines.moderation import Query as ModerationQuery
-from argus.pipelines.progress import Progress
+
+if TYPE_CHECKING:
+    from argus.jobs.service import JobService
+    from argus.models.pool import ModelPool
+    from argus.pipelines.moderation import Moderator
+    from argus.pipelines.moderation import Query as ModerationQuery
+
 
 SEED_UNAUTHORIZED = seed001.UNAUTHORIZED
 MODELS_HEADER = "X-Argus-Models"
@@ -135,6 +133,8 @@ async def query_request(
     skip_frames_percentage: Annotated[float, Query(ge=0, le=100)] = 5,
     cascade: Cascade = None,
 ) -> QueryRequest:
+    from argus.pipelines.moderation import Query as ModerationQuery
+
     query = ModerationQuery(
         labels=tuple(labels) if labels is not None else ("nsfw",),
         score=settings.moderation.default_score if score is None else score,
@@ -155,6 +155,8 @@ def _names(settings: Settings, many: list[str] | None, one: str | None) -> list[
 
 
 def _moderator(pool: ModelPool, settings: Settings, cascade: bool | None) -> Moderator:
+    from argus.pipelines.moderation import Moderator
+
     return Moderator(pool, settings, settings.moderation.cascade if cascade is None else cascade)
 
 
@@ -285,6 +287,9 @@ async def video_classification(
     caller: Annotated[Principal, Depends(seed_caller)],
     file: Annotated[UploadFile, File(description="A video (anything FFmpeg reads).")],
 ) -> JSONResponse:
+    from argus.pipelines.frames import spool
+    from argus.pipelines.progress import Progress
+
     path = await asyncio.to_thread(
         spool, file.file, settings.data_dir / "tmp", settings.video.max_video_mb
     )
@@ -311,6 +316,8 @@ async def video_classification(
 
 def _long_video(path: Path, settings: Settings) -> bool:
     """Whether the video is long enough to become a job (never when the setting is 0)."""
+    from argus.imaging import probe
+
     least = settings.moderation.job_min_duration_s
     if least <= 0:
         return False
@@ -329,6 +336,8 @@ async def _submit_job(
     settings: Settings,
 ) -> JSONResponse:
     """202 with a moderate-video job holding the upload (GET its status_url for the answer)."""
+    from argus.compose import moderation_kind
+
     await file.seek(0)
     query = params.query
     options = {
@@ -378,6 +387,9 @@ async def detect(
         bool, Query(description="Only the explicit labels that count towards nsfw.")
     ] = False,
 ) -> ExposureOut:
+    from argus.models.nudenet import EXPOSED_LABELS
+    from argus.pipelines.moderation import BUILTIN, detect_exposed
+
     data = await _read(file, settings.imaging.max_image_mb)
     found = await asyncio.to_thread(detect_exposed, pool, settings, data, min_score=min_score)
     parts = [

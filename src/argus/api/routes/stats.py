@@ -25,7 +25,6 @@ from argus.api.deps import Admin, AppSettings, Db
 from argus.api.seeds.category import StatsResponse
 from argus.api.seeds.routing import detail_body, seed_route_class
 from argus.errors import ArgusError, Forbidden, InvalidInput, Unauthorized
-from argus.pipelines.photo_category import TASK
 from argus.store import cache, classify_log, usage_counters
 
 NOT_AUTHENTICATED = "Not authenticated"
@@ -89,6 +88,8 @@ async def _efficiency(db: Db, cost_per_call: float) -> dict[str, Any]:
     """Seed 000's cache figures. Every answer of the seed came from a paid LLM call; here only
     hits on answers an LLM gave save money, so ``cost_saved`` counts those alone (Argus adds
     ``paid_times_saved``); hits on offline answers count in ``times_saved`` but save nothing."""
+    from argus.pipelines.photo_category import TASK
+
     answers = await classify_log.cached_answers(db, task=TASK)
     total_hits = sum(a.hit_count for a in answers)
     saved = sum(a.hit_count - 1 for a in answers)
@@ -111,6 +112,8 @@ async def cache_efficiency(_: Admin, db: Db, settings: AppSettings) -> StatsResp
 
 @protected.get("/category-distribution", response_model=StatsResponse)
 async def category_distribution(_: Admin, db: Db) -> StatsResponse:
+    from argus.pipelines.photo_category import TASK
+
     answers = await classify_log.cached_answers(db, task=TASK)
     confidences: dict[str, list[float]] = defaultdict(list)
     for answer in answers:
@@ -178,6 +181,8 @@ async def requests(_: Admin, db: Db, days: Days = 7) -> StatsResponse:
 
 @protected.get("/cache", response_model=StatsResponse, summary="README: cache statistics")
 async def cache_stats(_: Admin, db: Db, settings: AppSettings) -> StatsResponse:
+    from argus.pipelines.photo_category import TASK
+
     figures = await _efficiency(db, settings.classify.cost_per_api_call)
     totals = await cache.stats(db, task=TASK)
     figures.update(

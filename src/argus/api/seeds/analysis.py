@@ -12,27 +12,17 @@ becomes the seed's ``error_message`` sentence in :func:`problem_message`);
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, HttpUrl
 
 from argus.errors import ArgusError, UnsupportedMediaType
-from argus.pipelines.operations.base import (
-    Failed,
-    IntegerOutOfRange,
-    InternalFailure,
-    MissingParameter,
-    NoClassifier,
-    NoProminentFace,
-    NotAnInteger,
-    Operation,
-    OperationResult,
-    Problem,
-    UnsupportedTarget,
-    UnsupportedType,
-)
 from argus.plainwords import describe
+
+if TYPE_CHECKING:
+    from argus.pipelines.operations.base import Operation, OperationResult, Problem
+
 
 NOT_DOWNLOADED = "Could not download image from URL"
 NOT_PROCESSED = "Could not process image"
@@ -105,6 +95,18 @@ def too_large(max_mb: float) -> JSONResponse:
 
 def problem_message(problem: Problem) -> str:
     """Seed 003's ``error_message`` for a task that did not succeed."""
+    from argus.pipelines.operations.base import (
+        Failed,
+        IntegerOutOfRange,
+        InternalFailure,
+        MissingParameter,
+        NoClassifier,
+        NoProminentFace,
+        NotAnInteger,
+        UnsupportedTarget,
+        UnsupportedType,
+    )
+
     match problem:
         case UnsupportedType(operation_type):
             return f"Unsupported operation type: '{operation_type}'"

@@ -20,7 +20,6 @@ from pydantic import BaseModel, Field
 
 from argus.config import Settings
 from argus.config.units import bytes_to_mb
-from argus.jobs.webhook import deliver
 from argus.store.files import BlobStore, make_key
 from argus.store.tables import Job, JobStatus
 
@@ -91,6 +90,8 @@ def seed_results(job: Job) -> list[dict[str, str]]:
 
 async def seed_callbacks(settings: Settings, blobs: BlobStore, job: Job) -> None:
     """Seed 002's notifications of a completed task (see the module docstring)."""
+    from argus.jobs.webhook import deliver
+
     if not job.options.get("seed_callbacks") or job.status != JobStatus.COMPLETED.value:
         return
     conf = settings.anonymize

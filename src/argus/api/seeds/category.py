@@ -11,14 +11,17 @@ for the pipeline's refusals (``{"detail": message}`` bodies, batch items' ``erro
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from argus.config.units import bytes_to_mb
 from argus.errors import ArgusError, FormatNotAllowed, ImageTooLarge, UnreadableImage
-from argus.pipelines.photo_category import Outcome
+
+if TYPE_CHECKING:
+    from argus.pipelines.photo_category import Outcome
+
 
 #: The seed's ``datetime.now().isoformat()``: naive local time, no offset, so not an OpenAPI
 #: ``date-time`` (which requires one).

@@ -13,14 +13,17 @@ no image, and a file that is no video is answered 200 ``{"error": "file is not a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from argus.api.seeds.routing import detail_body
 from argus.errors import ArgusError, NotAnImage, NotAVideo
-from argus.pipelines.moderation import Finding, Labels, LabelScore, Match
+
+if TYPE_CHECKING:
+    from argus.pipelines.moderation import Finding, Labels, LabelScore, Match
+
 
 UNAUTHORIZED = "Invalid or missing API Key!"
 NOT_AN_IMAGE = "The uploaded file is not a valid image."
