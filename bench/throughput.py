@@ -228,6 +228,30 @@ def same_onnx_peer(name: str) -> Callable[[list[Path]], Callable[[int], object]]
     return make
 
 
+def prominent_person_peer(files: list[Path]) -> Callable[[int], object]:
+    """What ``detect_bounding_box`` on ``prominent_person`` runs, in this process: NanoDet's
+    people, then CenterFace's faces unless one sure person and no unsure one decide the box
+    alone (the faces pick among people, and make the box when no person is found)."""
+    from argus.config import Settings
+    from argus.models.tasks import Detector
+
+    pool = _pool(files[0].parent)
+    people, faces = pool.get("nanodet-coco", Detector), pool.get("centerface", Detector)
+    sure = Settings().analysis.person_min_score
+
+    def run(i: int) -> object:
+        image = _load_rgb(files[i % len(files)])
+        (found,) = people.predict([image])
+        persons = [
+            s for s, label in zip(found.scores, found.labels, strict=True) if label == "person"
+        ]
+        if sum(s >= sure for s in persons) == 1 and all(s >= sure for s in persons):
+            return found
+        return faces.predict([image])
+
+    return run
+
+
 def age_gender_peer(files: list[Path]) -> Callable[[int], object]:
     """CenterFace then face-api's age/gender net on the largest face, in this process: what
     ``estimate_age_gender`` on the prominent face does."""
@@ -324,10 +348,10 @@ def families() -> list[Family]:
         ),
         Family(
             "nanodet-coco",
-            same_onnx_peer("nanodet-coco"),
+            prominent_person_peer,
             "/analyze_image_upload/",
             "image_file",
-            "the same ONNX in-process (prominent person)",
+            "NanoDet, + CenterFace where the face decides, the same ONNX in-process",
             _task("detect_bounding_box", "prominent_person"),
         ),
         Family(
