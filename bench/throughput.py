@@ -445,6 +445,7 @@ def argus_rate(
     request: Callable[[httpx.AsyncClient, int], Any],
 ) -> Measure:
     assert server.proc is not None
+    settle(server)
     cpu0, start = tree_cpu_s(server.proc.pid), time.perf_counter()
     latencies = asyncio.run(_load(server.base, clients, seconds, request))
     elapsed = time.perf_counter() - start
@@ -461,6 +462,21 @@ def warm(server: Server, family: Family, datas: list[bytes]) -> None:
             )
             if resp.status_code != 200:
                 raise RuntimeError(f"{family.route}: {resp.status_code} {resp.text[:300]}")
+
+
+def settle(server: Server, timeout_s: float = 30.0) -> None:
+    """Wait until the server has finished what the last measurement left running (wrk closes
+    its connections at the end, not the requests the server is working on): its processes used
+    under 50 CPU ms in 0.25 s. Otherwise the next measurement starts behind a queue."""
+    assert server.proc is not None
+    deadline = time.monotonic() + timeout_s
+    before = tree_cpu_s(server.proc.pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = tree_cpu_s(server.proc.pid)
+        if now - before < 0.05:
+            return
+        before = now
 
 
 def family_rate(
@@ -504,6 +520,7 @@ def wrk_rate(
     binary = shutil.which("wrk")
     if binary is None or server.proc is None:
         return None
+    settle(server)
     tag = abs(hash((path, len(bodies))))
     names = []
     for i, body in enumerate(bodies):

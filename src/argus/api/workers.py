@@ -22,15 +22,20 @@ worker's local executor claims a job atomically in the database, so one runs it.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the supervisor process imports neither the app nor FastAPI
+    import socket
+
+    import uvicorn
     from fastapi import FastAPI
 
     from argus.config import Settings
 
 HEALTHCHECK_TIMEOUT_S = 60
+log = logging.getLogger("uvicorn.error")
 
 
 async def _migrate(settings: Settings) -> None:
@@ -72,6 +77,7 @@ def worker_app() -> FastAPI:
 def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from argus.api import gcpause
     from argus.api.server import PROTOCOL_IMPORT_PATH, uvicorn_options
@@ -82,7 +88,7 @@ def run_workers(settings: Settings) -> None:
     os.environ["ARGUS_HOST"] = settings.host
     os.environ["ARGUS_PORT"] = str(settings.port)
     os.environ["ARGUS_WORKERS"] = str(settings.workers)
-    uvicorn.run(
+    config = uvicorn.Config(
         "argus.api.workers:worker_app",
         factory=True,
         host=settings.host,
@@ -96,3 +102,28 @@ def run_workers(settings: Settings) -> None:
         # of their settings, comes from the environment
         **{**uvicorn_options(settings), "http": PROTOCOL_IMPORT_PATH},
     )
+    Multiprocess(config, sockets=[_supervisor_socket(config)]).run()
+
+
+def _supervisor_socket(config: uvicorn.Config) -> socket.socket:
+    """Each worker's own ``SO_REUSEPORT`` listening socket where the system has it (the kernel
+    spreads connections over the workers: see :mod:`argus.api.reuseport`), else Uvicorn's one
+    shared socket."""
+    from uvicorn.config import STARTUP_FAILURE
+
+    from argus.api import reuseport
+
+    if not reuseport.available():
+        return config.bind_socket()
+    try:
+        sock = reuseport.bind(config.host, config.port, config.backlog)
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", config.host, config.port, exc)
+        raise SystemExit(STARTUP_FAILURE) from None
+    log.info(
+        "Argus listening on http://%s:%d (%d workers, a socket each)",
+        config.host,
+        sock.getsockname()[1],
+        config.workers,
+    )
+    return sock

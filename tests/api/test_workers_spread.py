@@ -1,0 +1,114 @@
+"""`argus serve --workers N` spreads connections over its workers: each worker listens on a
+socket of its own (``SO_REUSEPORT``), so connections opened together do not all land on the
+worker that woke first (with one shared socket, eight keep-alive connections were measured on
+one worker, and the second core idled)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from argus.api import reuseport
+from support.servers import wait_for_health
+
+pytestmark = pytest.mark.skipif(not reuseport.available(), reason="no SO_REUSEPORT here")
+
+
+def test_the_supervisor_socket_takes_no_connection_and_each_worker_gets_its_own() -> None:
+    held = reuseport.bind("127.0.0.1", 0)
+    port = held.getsockname()[1]
+    try:
+        with pytest.raises(ConnectionRefusedError):  # bound, not listening: the port is held
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        # what a worker receives when the supervisor's socket is sent to it
+        worker: socket.socket = pickle.loads(pickle.dumps(held))
+        try:
+            assert worker.getsockname()[1] == port
+            assert worker.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                worker.setblocking(True)
+                conn, _ = worker.accept()
+                conn.close()
+        finally:
+            worker.close()
+    finally:
+        held.close()
+
+
+def _socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = str(fd.readlink())
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def _server_side(port: int, client_ports: set[int]) -> dict[int, int]:
+    """inode -> client port of the server's ends of our connections (from /proc/net/tcp)."""
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], int(fields[9])
+        if int(local.split(":")[1], 16) == port and int(remote.split(":")[1], 16) in client_ports:
+            found[inode] = int(remote.split(":")[1], 16)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                kids.append(int(entry.name))
+    return kids
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
+def test_connections_opened_together_reach_every_worker(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "ARGUS_PORT": str(port),
+        "ARGUS_DATA_DIR": str(tmp_path / "data"),
+        "ARGUS_OFFLINE": "1",
+    }
+    argus = str(Path(sys.executable).with_name("argus"))
+    proc = subprocess.Popen([argus, "serve", "--workers", "2"], env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    clients: list[socket.socket] = []
+    try:
+        wait_for_health(proc, base)
+        # sixteen keep-alive connections opened at once, each answered once and kept open
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(16)]
+        for sock in clients:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        for sock in clients:
+            assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        ours = _server_side(port, {sock.getsockname()[1] for sock in clients})
+        assert len(ours) == 16
+        per_worker = {pid: len(_socket_inodes(pid) & ours.keys()) for pid in _children(proc.pid)}
+        held = sorted(n for n in per_worker.values() if n)
+        # both workers hold some (all on one would happen with odds of 2 in 65,536 if the
+        # kernel's hash spreads them evenly)
+        assert len(held) == 2 and sum(held) == 16, per_worker
+    finally:
+        for sock in clients:
+            sock.close()
+        proc.terminate()
+        proc.wait(timeout=30)
