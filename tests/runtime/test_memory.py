@@ -98,7 +98,8 @@ from argus.config import Settings
 buf = io.BytesIO()
 Image.fromarray(skimage.data.astronaut()).save(buf, "JPEG", quality=90)
 photo = buf.getvalue()
-settings = Settings(data_dir=Path(sys.argv[1]), offline=True, models={"ttl_s": 0.01})
+models = {"ttl_s": 0.01, "heap_threshold_kb": 128}  # malloc's thresholds fixed at start
+settings = Settings(data_dir=Path(sys.argv[1]), offline=True, models=models)
 
 
 def detect(client):

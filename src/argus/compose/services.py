@@ -192,10 +192,11 @@ def build(settings: Settings, *, metrics: JobMetrics | None = None) -> Services:
 
 async def start(services: Services) -> None:
     """Migrate (when configured), start the write-behind and the jobs platform, and build
-    every gallery's search index from the database; bound the free heap glibc keeps, so that
-    unloading models gives their memory back."""
+    every gallery's search index from the database; with ``models.heap_threshold_kb``, fix
+    glibc's malloc thresholds so that unloading models gives more memory back."""
     settings, db = services.settings, services.db
-    bound_kept_heap()
+    if settings.models.heap_threshold_kb > 0:
+        bound_kept_heap(settings.models.heap_threshold_kb * 1024)
     await upgrade_if_configured(db, settings)
     db.pending_writes = services.writes.flush
     if settings.database.write_interval_s > 0:

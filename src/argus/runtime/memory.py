@@ -5,17 +5,18 @@ numpy buffers of their last batch) mapped for reuse, so a process that unloaded 
 at its peak resident size. ``malloc_trim(0)`` returns the free pages of every arena. Other C
 libraries (musl) have no such call and nothing is done there.
 
-glibc's dynamic thresholds kept much of it anyway: each freed large buffer raises the mmap
+glibc's adaptive thresholds keep much of it anyway: each freed large buffer raises the mmap
 threshold to its size and the trim threshold to twice that (up to 32 and 64 MB), so the
-requests' large buffers (decoded images, input tensors, ONNX Runtime's arena blocks) come from
-the arenas of the request threads, next to small allocations that live on, and those arenas
-stay resident. After every model was unloaded and ``malloc_trim`` had run, one request thread's
-arena still held about 40 MB resident for 12 MB in use (bench/memory.py and glibc's
-``malloc_stats``). :func:`bound_kept_heap`, called once when a server starts, keeps both
-thresholds at glibc's starting values (128 KiB): large buffers get mappings of their own, given
-back when freed, and no arena keeps more than 128 KiB free at its top. Measured: the thread
-arena 19-20 MB resident after unloading, the server 183-185 MB against 197-203 MB, and the
-server's CPU time for the same requests no different beyond this machine's noise.
+requests' large buffers (decoded images, input tensors) come from the arenas of the request
+threads, next to small allocations that live on. After every model was unloaded and
+``malloc_trim`` had run, one request thread's arena still held about 40 MB resident for 12 MB
+in use (bench/memory.py and glibc's ``malloc_stats``). :func:`bound_kept_heap` (the server
+calls it at start when ``models.heap_threshold_kb`` is set) fixes both thresholds instead:
+large buffers get mappings of their own, given back when freed, and no arena keeps more free at
+its top. Measured at 128 KiB: the thread arena 19-20 MB resident after unloading, the server
+184-188 MB against 197-203 MB, but about 10 % more server CPU for the same image requests
+(page faults on fresh mappings: 5.05 s against 4.50 s for 54 requests, four runs each), so it
+is off by default.
 
 The model runtimes' own code stays resident too once it has run: ONNX Runtime, OpenCV (with its
 bundled codecs) and dlib were about 50 MB of a server's resident size after every model was
@@ -38,10 +39,8 @@ from pathlib import Path
 
 MADV_DONTNEED = 4  # linux/mman.h
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # malloc.h (glibc mallopt parameters)
-#: free bytes an arena may keep at its top before a free() gives them back
-TRIM_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept fixed
-#: allocations from this size up get their own mapping, returned to the OS when freed
-MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept fixed
+#: glibc's own starting value of both thresholds
+DEFAULT_THRESHOLD_BYTES = 128 * 1024
 #: parts of the paths of the model runtimes' shared libraries (site-packages folders, file names),
 #: and PyAV's FFmpeg (every JPEG upload runs its decoder: imaging/jpegscan.py)
 RUNTIME_LIBRARIES = (
@@ -75,19 +74,19 @@ def release_freed_memory() -> bool:
     return True
 
 
-def bound_kept_heap(
-    trim_bytes: int = TRIM_THRESHOLD_BYTES, mmap_bytes: int = MMAP_THRESHOLD_BYTES
-) -> bool:
-    """Fix glibc's trim and mmap thresholds (``mallopt``) so that freed memory goes back to
-    the OS from every thread's arena, not only when ``malloc_trim`` runs; process-wide, once
-    per process. False where libc has no ``mallopt`` (nothing is changed there)."""
+def bound_kept_heap(threshold_bytes: int = DEFAULT_THRESHOLD_BYTES) -> bool:
+    """Fix glibc's trim and mmap thresholds (``mallopt``) at ``threshold_bytes``: allocations
+    from that size up get their own mapping, returned to the OS when freed, and no arena keeps
+    more free at its top. Process-wide, once per process. False where libc has no ``mallopt``
+    (nothing is changed there)."""
     libc = _libc()
     if libc is None or not hasattr(libc, "mallopt"):
         return False
     mallopt = libc.mallopt
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_TRIM_THRESHOLD, trim_bytes) and mallopt(M_MMAP_THRESHOLD, mmap_bytes))
+    trimmed = mallopt(M_TRIM_THRESHOLD, threshold_bytes)
+    return bool(trimmed and mallopt(M_MMAP_THRESHOLD, threshold_bytes))
 
 
 def _clean_library_mappings(markers: tuple[str, ...]) -> list[tuple[int, int]]:
