@@ -114,7 +114,7 @@ class ModelSettings(BaseModel):
         description="0 keeps glibc's adaptive malloc thresholds (fastest); N fixes its trim "
         "and mmap thresholds at N KiB, so buffers go back to the OS as they are freed and "
         "unloading models gives back more (bench/memory.py: 184-188 MB after unloading "
-        "instead of 197-203, for about 10 % more server CPU per image request at 128).",
+        "instead of 205-206, for about 10 % more server CPU per image request at 128).",
     )
 
 

@@ -14,7 +14,7 @@ in use (bench/memory.py and glibc's ``malloc_stats``). :func:`bound_kept_heap` (
 calls it at start when ``models.heap_threshold_kb`` is set) fixes both thresholds instead:
 large buffers get mappings of their own, given back when freed, and no arena keeps more free at
 its top. Measured at 128 KiB: the thread arena 19-20 MB resident after unloading, the server
-184-188 MB against 197-203 MB, but about 10 % more server CPU for the same image requests
+184-188 MB against 205-206 MB, but about 10 % more server CPU for the same image requests
 (page faults on fresh mappings: 5.05 s against 4.50 s for 54 requests, four runs each), so it
 is off by default.
 
