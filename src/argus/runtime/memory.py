@@ -15,8 +15,9 @@ calls it at start when ``models.heap_threshold_kb`` is set) fixes both threshold
 large buffers get mappings of their own, given back when freed, and no arena keeps more free at
 its top. Measured at 128 KiB: the thread arena 19-20 MB resident after unloading, the server
 184-188 MB against 205-206 MB, but about 10 % more server CPU for the same image requests
-(5.05 s against 4.50 s for 54 requests, four runs each: fresh mappings for every large
-buffer, three times the minor page faults), so it is off by default.
+(4.79-5.01 s against 4.33-4.53 s for 54 requests, three runs each; a 1 MiB mmap threshold
+was no better: 5.05 against 4.50 s, four runs each): fresh mappings for every large buffer,
+three times the minor page faults. So it is off by default.
 
 The model runtimes' own code stays resident too once it has run: ONNX Runtime, OpenCV (with its
 bundled codecs) and dlib were about 50 MB of a server's resident size after every model was
