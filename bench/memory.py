@@ -8,8 +8,10 @@ against the idle one (goal: within 15 %).
 
 Goal (issue 14): after idle unload within 15 % of idle (printed with PASS/MISS).
 
-Run: ``.venv/bin/python bench/memory.py [--requests 20] [--quick]`` (``--quick``: 6 requests of
-each kind, 45 s for the unloading).
+Run: ``.venv/bin/python bench/memory.py [--requests 20] [--quick] [--rounds 2]`` (``--quick``: 6
+requests of each kind, 45 s for the unloading; ``--rounds N`` repeats work and unloading and
+prints each round's figure: what the first round leaves and later ones do not is the libraries'
+one-time state, what grows each round would be a leak).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--wait", type=float, default=75.0, help="seconds to wait for unloading")
     parser.add_argument("--quick", action="store_true", help="6 requests, 45 s wait")
+    parser.add_argument("--rounds", type=int, default=1, help="work + unloading rounds")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.wait = 6, 45.0
@@ -88,30 +91,36 @@ def main() -> None:
                 time.sleep(1)
                 idle = rss_mb(proc.pid)
                 peak = idle
-                for i in range(args.requests):
-                    data = photos[i % len(photos)]
-                    client.post(
-                        "/api/v1/moderation/detect", files={"file": ("p.jpg", data, "image/jpeg")}
-                    )
-                    client.post(
-                        "/api/extract_feature", files={"image": ("p.jpg", data, "image/jpeg")}
-                    )
-                    unique = data + i.to_bytes(4, "big")
-                    client.post(
-                        "/api/v1/classify", files={"image": ("p.jpg", unique, "image/jpeg")}
-                    )
-                    peak = max(peak, rss_mb(proc.pid))
-                deadline = time.monotonic() + args.wait
-                after = rss_mb(proc.pid)
-                while time.monotonic() < deadline:
-                    time.sleep(2)
+                afters: list[float] = []
+                for _round in range(args.rounds):
+                    for i in range(args.requests):
+                        data = photos[i % len(photos)]
+                        client.post(
+                            "/api/v1/moderation/detect",
+                            files={"file": ("p.jpg", data, "image/jpeg")},
+                        )
+                        client.post(
+                            "/api/extract_feature", files={"image": ("p.jpg", data, "image/jpeg")}
+                        )
+                        unique = data + (len(afters) * args.requests + i).to_bytes(4, "big")
+                        client.post(
+                            "/api/v1/classify", files={"image": ("p.jpg", unique, "image/jpeg")}
+                        )
+                        peak = max(peak, rss_mb(proc.pid))
+                    deadline = time.monotonic() + args.wait
                     after = rss_mb(proc.pid)
+                    while time.monotonic() < deadline:
+                        time.sleep(2)
+                        after = rss_mb(proc.pid)
+                    afters.append(after)
             ratio = after / idle
             verdict = "PASS" if ratio <= GOAL_AFTER_UNLOAD else "MISS"
             print(
                 f"idle {idle:.0f} MB, after work {peak:.0f} MB, after idle unload {after:.0f} MB "
                 f"({ratio:.2f}x idle)  goal <= {GOAL_AFTER_UNLOAD:.2f}x: {verdict}"
             )
+            if len(afters) > 1:
+                print("after idle unload, round by round: " + ", ".join(f"{a:.0f}" for a in afters))
         finally:
             proc.terminate()
             proc.wait(timeout=30)

@@ -38,6 +38,7 @@ from argus.pipelines.galleries import GalleryService
 from argus.pipelines.photo_category import PhotoClassifier
 from argus.pipelines.seed_features import seed_space_ready
 from argus.pipelines.vector_index import IndexRegistry
+from argus.runtime.memory import bound_kept_heap
 from argus.store.db import Database
 from argus.store.files import LocalBlobStore
 from argus.store.result_cache import ResultCache
@@ -191,8 +192,11 @@ def build(settings: Settings, *, metrics: JobMetrics | None = None) -> Services:
 
 async def start(services: Services) -> None:
     """Migrate (when configured), start the write-behind and the jobs platform, and build
-    every gallery's search index from the database."""
+    every gallery's search index from the database; with ``models.heap_threshold_kb``, fix
+    glibc's malloc thresholds so that unloading models gives more memory back."""
     settings, db = services.settings, services.db
+    if settings.models.heap_threshold_kb > 0:
+        bound_kept_heap(settings.models.heap_threshold_kb * 1024)
     await upgrade_if_configured(db, settings)
     db.pending_writes = services.writes.flush
     if settings.database.write_interval_s > 0:

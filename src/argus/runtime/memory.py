@@ -5,14 +5,29 @@ numpy buffers of their last batch) mapped for reuse, so a process that unloaded 
 at its peak resident size. ``malloc_trim(0)`` returns the free pages of every arena. Other C
 libraries (musl) have no such call and nothing is done there.
 
+glibc's adaptive thresholds keep much of it anyway: each freed large buffer raises the mmap
+threshold to its size and the trim threshold to twice that (up to 32 and 64 MB), so the
+requests' large buffers (decoded images, input tensors) come from the arenas of the request
+threads, next to small allocations that live on. After every model was unloaded and
+``malloc_trim`` had run, one request thread's arena still held about 40 MB resident for 12 MB
+in use (bench/memory.py and glibc's ``malloc_stats``). :func:`bound_kept_heap` (the server
+calls it at start when ``models.heap_threshold_kb`` is set) fixes both thresholds instead:
+large buffers get mappings of their own, given back when freed, and no arena keeps more free at
+its top. Measured at 128 KiB: the thread arena 19-20 MB resident after unloading, the server
+184-188 MB against 205-206 MB, but about 10 % more server CPU for the same image requests
+(4.79-5.01 s against 4.33-4.53 s for 54 requests, three runs each; a 1 MiB mmap threshold
+was no better: 5.05 against 4.50 s, four runs each): fresh mappings for every large buffer,
+three times the minor page faults. So it is off by default.
+
 The model runtimes' own code stays resident too once it has run: ONNX Runtime, OpenCV (with its
 bundled codecs) and dlib were about 50 MB of a server's resident size after every model was
 unloaded (measured with bench/memory.py: 222 MB against 152 MB idle, the rest Python objects and
-heap). When no model is loaded, :func:`page_out_runtime_libraries` drops this process's mappings of
-those pages (``madvise(MADV_DONTNEED)`` on read-only file mappings holding no private page, so
-nothing but clean file contents is let go; ``MADV_PAGEOUT`` skips pages another process maps,
-as every worker of ``--workers N`` does); the next model load maps them again from the page
-cache.
+heap), and PyAV's FFmpeg 16 MB more (every JPEG upload runs its decoder, see
+:mod:`argus.imaging.jpegscan`). When no model is loaded, :func:`page_out_runtime_libraries`
+drops this process's mappings of those pages (``madvise(MADV_DONTNEED)`` on read-only file
+mappings holding no private page, so nothing but clean file contents is let go;
+``MADV_PAGEOUT`` skips pages another process maps, as every worker of ``--workers N`` does);
+the next model load (or JPEG check) maps them again from the page cache.
 """
 
 from __future__ import annotations
@@ -24,8 +39,20 @@ from functools import cache
 from pathlib import Path
 
 MADV_DONTNEED = 4  # linux/mman.h
-#: parts of the paths of the model runtimes' shared libraries (site-packages folders, file names)
-RUNTIME_LIBRARIES = ("/onnxruntime/", "/cv2/", "/opencv_python", "_dlib_pybind11", "/dlib")
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # malloc.h (glibc mallopt parameters)
+#: glibc's own starting value of both thresholds
+DEFAULT_THRESHOLD_BYTES = 128 * 1024
+#: parts of the paths of the model runtimes' shared libraries (site-packages folders, file names),
+#: and PyAV's FFmpeg (every JPEG upload runs its decoder: imaging/jpegscan.py)
+RUNTIME_LIBRARIES = (
+    "/onnxruntime/",
+    "/cv2/",
+    "/opencv_python",
+    "_dlib_pybind11",
+    "/dlib",
+    "/av/",
+    "/av.libs/",
+)
 
 
 @cache
@@ -46,6 +73,21 @@ def release_freed_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+def bound_kept_heap(threshold_bytes: int = DEFAULT_THRESHOLD_BYTES) -> bool:
+    """Fix glibc's trim and mmap thresholds (``mallopt``) at ``threshold_bytes``: allocations
+    from that size up get their own mapping, returned to the OS when freed, and no arena keeps
+    more free at its top. Process-wide, once per process. False where libc has no ``mallopt``
+    (nothing is changed there)."""
+    libc = _libc()
+    if libc is None or not hasattr(libc, "mallopt"):
+        return False
+    mallopt = libc.mallopt
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    trimmed = mallopt(M_TRIM_THRESHOLD, threshold_bytes)
+    return bool(trimmed and mallopt(M_MMAP_THRESHOLD, threshold_bytes))
 
 
 def _clean_library_mappings(markers: tuple[str, ...]) -> list[tuple[int, int]]:
