@@ -115,11 +115,8 @@ class OrtSession:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         if threads > 1:
-            # the wide session runs only when the machine is otherwise idle, so its threads may
-            # spin between operators (a bounded spin, then they sleep): measured 0.9-1.9 ms less
-            # per call than sleeping threads on NudeNet, EfficientNet-Lite0, nsfwjs and
-            # face-api's age/gender net, for the same CPU
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
+            # threads that spin between operators would take the cores other requests need
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = self._source if isinstance(self._source, bytes) else str(self._source)
         try:
             return ort.InferenceSession(source, sess_options=opts, providers=self._providers)
