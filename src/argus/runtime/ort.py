@@ -115,7 +115,9 @@ class OrtSession:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
         if threads > 1:
-            # threads that spin between operators would take the cores other requests need
+            # threads that spin between operators would take the cores other requests need; and
+            # one request's next model (NanoDet then CenterFace, CenterFace then age/gender) ran
+            # up to 1.9x slower while the last session's threads still spun (measured)
             opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         source = self._source if isinstance(self._source, bytes) else str(self._source)
         try:
