@@ -17,6 +17,7 @@ import io
 import math
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
@@ -149,17 +150,25 @@ def decode(data: bytes, limits: ImagingSettings, *, max_side: int | None = None)
         UnsupportedMediaType: not an image format Argus reads (415).
     """
     _check_max_side(max_side)
-    image, fmt = _open(data, limits)
-    with image, _decoder_errors(fmt):
-        format_name = image.format or fmt.name
-        frame_count = _frame_count(image, data, limits)
-        exif, orientation = _exif_and_orientation(image, format_name)
-        width, height = _upright_size(image.size, orientation)
-        target = _fitted_size((width, height), max_side)
-        if max_side is not None and format_name in ("JPEG", "MPO"):
-            _draft(image, max_side)
-        image.load()
-        pixels = _finish(image, orientation, target)
+    image, fmt = _open(data, limits, scan=False)
+    # the JPEG cut-scan runs beside the pixel decode (both release the GIL): the same CPU, about
+    # 0.7 ms less wait on a 512 px photo; its answer is awaited before any pixel is returned
+    scan = _scans().submit(scan_ends_early, data) if fmt is JPEG else None
+    try:
+        with image, _decoder_errors(fmt):
+            format_name = image.format or fmt.name
+            frame_count = _frame_count(image, data, limits)
+            exif, orientation = _exif_and_orientation(image, format_name)
+            width, height = _upright_size(image.size, orientation)
+            target = _fitted_size((width, height), max_side)
+            if max_side is not None and format_name in ("JPEG", "MPO"):
+                _draft(image, max_side)
+            image.load()
+            pixels = _finish(image, orientation, target)
+    except ArgusError:
+        _refuse_if_cut(scan, fmt)  # a cut file is said to be cut, whatever the decoder said
+        raise
+    _refuse_if_cut(scan, fmt)
     return Picture(
         pixels=pixels,
         width=width,
@@ -320,8 +329,11 @@ def _check_frame_budget(
         )
 
 
-def _open(data: bytes, limits: ImagingSettings) -> tuple[ImageFile.ImageFile, ImageFormat]:
-    """Check bytes, format and header size; open lazily (no pixel decoded yet)."""
+def _open(
+    data: bytes, limits: ImagingSettings, *, scan: bool = True
+) -> tuple[ImageFile.ImageFile, ImageFormat]:
+    """Check bytes, format and header size; open lazily (no pixel decoded yet). ``scan=False``
+    leaves the JPEG cut-scan to the caller (:func:`decode` runs it beside the decode)."""
     if not data:
         raise InvalidImage("The file is empty (0 bytes)")
     max_bytes = mb_to_bytes(limits.max_image_mb)
@@ -336,8 +348,8 @@ def _open(data: bytes, limits: ImagingSettings) -> tuple[ImageFile.ImageFile, Im
     size = header_size(data, fmt)
     if size is not None:
         _check_pixels(size, limits)
-    if _truncated(data, fmt):
-        raise InvalidImage(f"The {fmt.label} file is truncated or corrupt (it ends early)")
+    if _truncated(data, fmt, scan=scan):
+        raise _cut(fmt)
     if fmt.name == "HEIF":
         register_heif()
     with _decoder_errors(fmt):
@@ -372,16 +384,33 @@ def _check_pixels(size: tuple[int, int], limits: ImagingSettings) -> None:
         )
 
 
-def _truncated(data: bytes, fmt: ImageFormat) -> bool:
+def _cut(fmt: ImageFormat) -> InvalidImage:
+    return InvalidImage(f"The {fmt.label} file is truncated or corrupt (it ends early)")
+
+
+@cache
+def _scans() -> ThreadPoolExecutor:
+    """Threads for the JPEG cut-scans run beside pixel decodes (one per decode at once)."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="argus-jpegscan")
+
+
+def _refuse_if_cut(scan: Future[bool] | None, fmt: ImageFormat) -> None:
+    if scan is not None and scan.result():
+        raise _cut(fmt)
+
+
+def _truncated(data: bytes, fmt: ImageFormat, *, scan: bool = True) -> bool:
     """A JPEG with no end-of-image after its last scan or whose scan data ends before its last
     block (cut, then given an end marker), or a PNG without IEND, ended early.
 
     Checked here so that a truncated file is refused even when some other code has set Pillow's
     process-wide ``ImageFile.LOAD_TRUNCATED_IMAGES`` (and because libjpeg only warns, and pads
-    with grey, when the data of a scan stops at an end marker).
+    with grey, when the data of a scan stops at an end marker). ``scan=False``: the marker checks
+    only, the scan of the data being the caller's.
     """
     if fmt is JPEG:
-        return data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda") or scan_ends_early(data)
+        ends = data.rfind(b"\xff\xd9") < data.rfind(b"\xff\xda")
+        return ends or (scan and scan_ends_early(data))
     if fmt is PNG:
         return data.rfind(b"IEND") == -1
     return False
