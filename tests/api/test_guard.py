@@ -157,14 +157,26 @@ def test_a_stalled_body_gets_408(settings: Settings) -> None:
     assert answer["connection"] == "close"
 
 
-def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
+def _one_slot_app(settings: Settings) -> FastAPI:
+    """An app with one inference slot and room for one waiting request."""
     server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=3)
-    app = create_app(settings.model_copy(update={"server": server}))
+    return create_app(settings.model_copy(update={"server": server}))
+
+
+def _png_form(field: str) -> bytes:
+    """A multipart body (boundary ``b``) with a small grey PNG as ``field``."""
     photo = encode(np.full((32, 32, 3), 128, np.uint8), "PNG")
-    form = (
-        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
-        b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--b--\r\n"
+    return (
+        f'--b\r\nContent-Disposition: form-data; name="{field}"; filename="a.png"\r\n'.encode()
+        + b"Content-Type: image/png\r\n\r\n"
+        + photo
+        + b"\r\n--b--\r\n"
     )
+
+
+def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
+    app = _one_slot_app(settings)
+    form = _png_form("file")
     path = "/api/image-classification"
 
     async def main() -> list[tuple[int, dict[str, str], Any]]:
@@ -204,13 +216,8 @@ def test_the_routes_the_guard_names_are_routes_of_the_app(settings: Settings) ->
 
 def test_a_job_submission_does_not_wait_for_an_inference_slot(settings: Settings) -> None:
     """Job routes only store their files: with every slot taken, a job is still accepted."""
-    server = ServerSettings(max_concurrent=1, max_queue=1, queue_timeout_s=3)
-    app = create_app(settings.model_copy(update={"server": server}))
-    photo = encode(np.full((32, 32, 3), 128, np.uint8), "PNG")
-    form = (
-        b'--b\r\nContent-Disposition: form-data; name="files"; filename="a.png"\r\n'
-        b"Content-Type: image/png\r\n\r\n" + photo + b"\r\n--b--\r\n"
-    )
+    app = _one_slot_app(settings)
+    form = _png_form("files")
 
     async def main() -> tuple[int, dict[str, str], Any]:
         async with app.router.lifespan_context(app):

@@ -180,8 +180,8 @@ class PhotoClassifier:
             raise FormatNotAllowed(header.format, allowed)
 
     def validate(self, data: bytes) -> Picture:
-        """Decode an upload the seed's way (its refusals are 400s, as in :meth:`check`)."""
-        self.check(data)
+        """Decode an upload :meth:`classify` has checked (:meth:`check`, or a header seen before
+        for the same bytes), the seed's way: its refusals are 400s, as in :meth:`check`."""
         with self._seed_errors(), span("decode"):
             return decode(data, self.limits, max_side=DECODE_MAX_SIDE)
 
@@ -216,7 +216,8 @@ class PhotoClassifier:
         digest = _sha256(data) if len(data) <= INLINE_HASH_BYTES else None
         header = self.headers.get(digest) if digest is not None else None
         if header is None:
-            header = self.check(data) if digest else await asyncio.to_thread(self.check, data)
+            # a header read (and the JPEG cut-scan) costs up to milliseconds: not on the loop
+            header = await asyncio.to_thread(self.check, data)
             if digest is not None:
                 self.headers.put(digest, header)
         else:

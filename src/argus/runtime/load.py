@@ -30,7 +30,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,24 +142,25 @@ LOAD = MachineLoad()
 @contextlib.contextmanager
 def request(load: MachineLoad = LOAD) -> Iterator[None]:
     """Count a request while it runs (see :func:`model_call` for its model calls)."""
-    token = _current.set(_Request())
-    load.enter()
+    token = enter_request(load)
     try:
         yield
     finally:
-        load.leave()
-        _current.reset(token)
+        leave_request(load, token)
 
 
-def enter_request(load: MachineLoad = LOAD) -> None:
+def enter_request(load: MachineLoad = LOAD) -> Token[_Request | None]:
     """:func:`request` for code that cannot hold a ``with`` block (the request guard): counts
     the request and marks the current context as its; undo with :func:`leave_request`."""
-    _current.set(_Request())
+    token = _current.set(_Request())
     load.enter()
+    return token
 
 
-def leave_request(load: MachineLoad = LOAD) -> None:
+def leave_request(load: MachineLoad = LOAD, token: Token[_Request | None] | None = None) -> None:
     load.leave()
+    if token is not None:
+        _current.reset(token)
 
 
 @contextlib.contextmanager
