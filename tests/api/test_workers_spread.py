@@ -6,7 +6,7 @@ one worker, and the second core idled)."""
 from __future__ import annotations
 
 import os
-import pickle
+import select
 import socket
 import subprocess
 import sys
@@ -20,25 +20,28 @@ from support.servers import wait_for_health
 pytestmark = pytest.mark.skipif(not reuseport.available(), reason="no SO_REUSEPORT here")
 
 
-def test_the_supervisor_socket_takes_no_connection_and_each_worker_gets_its_own() -> None:
-    held = reuseport.bind("127.0.0.1", 0)
-    port = held.getsockname()[1]
+def test_a_socket_group_listens_on_one_port_and_a_taken_port_fails_whole() -> None:
+    group = reuseport.listen_group("127.0.0.1", 0, 3)
     try:
-        with pytest.raises(ConnectionRefusedError):  # bound, not listening: the port is held
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        # what a worker receives when the supervisor's socket is sent to it
-        worker: socket.socket = pickle.loads(pickle.dumps(held))
-        try:
-            assert worker.getsockname()[1] == port
-            assert worker.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
-            with socket.create_connection(("127.0.0.1", port), timeout=5):
-                worker.setblocking(True)
-                conn, _ = worker.accept()
-                conn.close()
-        finally:
-            worker.close()
+        port = group[0].getsockname()[1]
+        assert [s.getsockname()[1] for s in group] == [port] * 3
+        # a connection waits in a listening socket's queue though no worker accepts yet
+        # (a slot whose worker is restarting)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(b"ping")
+            ready = [s for s in group if select.select([s], [], [], 0)[0]]
+            assert len(ready) == 1
+            conn, _ = ready[0].accept()
+            with conn:
+                assert conn.recv(4) == b"ping"
+        with socket.socket() as plain:  # the port held without SO_REUSEPORT
+            plain.bind(("127.0.0.1", 0))
+            plain.listen()
+            with pytest.raises(OSError):
+                reuseport.listen_group("127.0.0.1", plain.getsockname()[1], 2)
     finally:
-        held.close()
+        for sock in group:
+            sock.close()
 
 
 def _socket_inodes(pid: int) -> set[int]:

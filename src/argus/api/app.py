@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -27,6 +27,7 @@ from argus.api.health import HealthMonitor
 from argus.api.metrics import Metrics
 from argus.api.middleware import RequestContextMiddleware
 from argus.api.openapi import document_answers
+from argus.api.recycle import Recycler
 from argus.api.routes import (
     admin,
     analysis,
@@ -46,6 +47,7 @@ from argus.api.routes import anonymize as anonymize_routes
 from argus.api.routes import faces as faces_routes
 from argus.api.routes import moderation as moderation_routes
 from argus.auth.throttle import LoginThrottle
+from argus.runtime import load
 
 if TYPE_CHECKING:
     from argus.config import Settings
@@ -55,15 +57,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EVICT_INTERVAL_S = 30.0
 
-
-async def _evict_loop(pool: ModelPool) -> None:
+async def _evict_loop(
+    pool: ModelPool,
+    interval_s: float,
+    recycler: Recycler | None = None,
+    busy: Callable[[], bool] = lambda: False,
+) -> None:
+    """Unload idle models every ``interval_s``; after the last one, let ``recycler`` retire
+    this worker when it stayed large (:mod:`argus.api.recycle`)."""
     while True:
-        await asyncio.sleep(EVICT_INTERVAL_S)
+        await asyncio.sleep(interval_s)
         unloaded = await asyncio.to_thread(pool.evict)
-        if unloaded:
-            log.info("unloaded idle models: %s", ", ".join(unloaded))
+        if not unloaded:
+            continue
+        log.info("unloaded idle models: %s", ", ".join(unloaded))
+        if recycler is not None and recycler.retire_if_due(
+            models_loaded=pool.any_loaded(), busy=busy
+        ):
+            return
+
+
+def _recycler(settings: Settings) -> Recycler | None:
+    """This worker's, when it is one of ``argus serve --workers N`` (a supervisor replaces it)."""
+    if settings.workers < 2:
+        return None
+    return Recycler.at_start(settings.server.recycle_above)
 
 
 async def _preload(pool: ModelPool) -> None:
@@ -130,7 +149,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         health.add("broker", broker)
         app.state.health = health
         await health.start()
-        evictor = asyncio.create_task(_evict_loop(pool))
+        classifier = services.classifier
+
+        def busy() -> bool:  # a request, model call or job in flight here, or a changed order
+            changed = classifier.engine_order != list(classifier.config.engines)
+            return changed or load.LOAD.here() > 0 or services.jobs.executor.running() > 0
+
+        evictor = asyncio.create_task(
+            _evict_loop(pool, settings.models.evict_interval_s, _recycler(settings), busy)
+        )
         pruner = asyncio.create_task(_retention_loop(db, settings, services.results))
         gcpause.resume()  # paused by `argus serve` while it started (a no-op otherwise)
         try:

@@ -6,11 +6,12 @@ HTTP client library does) then stay on the worker that won: eight connections op
 were measured to land on one worker, which left the second core idle for dlib's face path (it
 holds the GIL, so one process uses one core) and halved the throughput of ``--workers 2``.
 
-With ``SO_REUSEPORT`` each worker listens on a socket of its own bound to the same address, and
+With ``SO_REUSEPORT`` each worker slot has a socket of its own bound to the same address, and
 the kernel hands each new connection to one of them by a hash of its addresses. The supervisor
-keeps a socket bound (not listening: it takes no connection) so the port is held and a port in
-use fails at once; what Uvicorn passes to each worker it starts, or restarts, is that socket
-pickled, and :class:`ReusePortSocket` unpickles as the worker's own listening socket.
+opens them all (a port in use fails at once) and keeps them open: each worker it starts gets its
+slot's socket, and a worker that exits (a crash, or a worker retiring to give its memory back:
+:mod:`argus.api.recycle`) leaves the socket listening, so connections the kernel hands it
+meanwhile wait in its queue for the slot's next worker instead of being refused.
 """
 
 from __future__ import annotations
@@ -21,46 +22,37 @@ from typing import Any
 BACKLOG = 2048  # Uvicorn's default
 
 
-def _listening(family: int, address: tuple[Any, ...], backlog: int) -> socket.socket:
-    """A new socket listening on ``address`` alongside the others of its ``SO_REUSEPORT`` group
-    (called in the worker, when its socket is unpickled)."""
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind(address)
-    sock.listen(backlog)
-    sock.setblocking(False)
-    return sock
-
-
-class ReusePortSocket(socket.socket):
-    """The supervisor's bound socket; each process it is sent to gets a listening one of its own.
-
-    Pickling a plain socket (``multiprocessing``'s reducer) passes the same socket; this class
-    pickles as "a new socket on my address" instead.
-    """
-
-    backlog = BACKLOG
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _listening, (self.family, self.getsockname(), self.backlog)
-
-
 def available() -> bool:
     """Whether this system has ``SO_REUSEPORT`` (Linux and the BSDs do)."""
     return hasattr(socket, "SO_REUSEPORT")
 
 
-def bind(host: str, port: int, backlog: int = BACKLOG) -> ReusePortSocket:
-    """The supervisor's socket: bound to ``host:port`` with ``SO_REUSEPORT``, not listening."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = ReusePortSocket(family, socket.SOCK_STREAM)
+def _listening(family: int, address: tuple[Any, ...], backlog: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
+        sock.bind(address)
+        sock.listen(backlog)
     except OSError:
         sock.close()
         raise
-    sock.backlog = backlog
+    sock.set_inheritable(True)
     return sock
+
+
+def listen_group(host: str, port: int, count: int, backlog: int = BACKLOG) -> list[socket.socket]:
+    """``count`` sockets listening on ``host:port`` in one ``SO_REUSEPORT`` group (port 0: the
+    first one's free port for all). Raises ``OSError`` (none left open) when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    group: list[socket.socket] = []
+    try:
+        group.append(_listening(family, (host, port), backlog))
+        address = group[0].getsockname()
+        while len(group) < count:
+            group.append(_listening(family, address, backlog))
+    except OSError:
+        for sock in group:
+            sock.close()
+        raise
+    return group

@@ -102,28 +102,32 @@ def run_workers(settings: Settings) -> None:
         # of their settings, comes from the environment
         **{**uvicorn_options(settings), "http": PROTOCOL_IMPORT_PATH},
     )
-    Multiprocess(config, sockets=[_supervisor_socket(config)]).run()
+    from argus.api import reuseport
+
+    if not reuseport.available():  # Uvicorn's one shared socket
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    from argus.api.supervisor import SlotSupervisor
+
+    SlotSupervisor(config, _socket_group(config)).run()
 
 
-def _supervisor_socket(config: uvicorn.Config) -> socket.socket:
-    """Each worker's own ``SO_REUSEPORT`` listening socket where the system has it (the kernel
-    spreads connections over the workers: see :mod:`argus.api.reuseport`), else Uvicorn's one
-    shared socket."""
+def _socket_group(config: uvicorn.Config) -> list[socket.socket]:
+    """A ``SO_REUSEPORT`` listening socket per worker (the kernel spreads connections over the
+    workers: see :mod:`argus.api.reuseport`)."""
     from uvicorn.config import STARTUP_FAILURE
 
     from argus.api import reuseport
 
-    if not reuseport.available():
-        return config.bind_socket()
     try:
-        sock = reuseport.bind(config.host, config.port, config.backlog)
+        group = reuseport.listen_group(config.host, config.port, config.workers, config.backlog)
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", config.host, config.port, exc)
         raise SystemExit(STARTUP_FAILURE) from None
     log.info(
         "Argus listening on http://%s:%d (%d workers, a socket each)",
         config.host,
-        sock.getsockname()[1],
+        group[0].getsockname()[1],
         config.workers,
     )
-    return sock
+    return group

@@ -110,6 +110,9 @@ class ModelSettings(BaseModel):
     ttl_s: float = Field(
         900.0, description="Unload a model not used for this long (0 keeps models loaded)."
     )
+    evict_interval_s: float = Field(
+        30.0, gt=0, description="How often idle models are looked for and unloaded."
+    )
     memory_budget_mb: float = Field(
         4096.0,
         description="Unload least-recently-used models when loaded models are estimated to "

@@ -59,6 +59,15 @@ class ServerSettings(BaseModel):
         description="Longest wait for a heavy-work slot; then 503 with Retry-After. A full "
         "queue answers 503 at once.",
     )
+    recycle_above: float = Field(
+        0.15,
+        ge=0,
+        description="With `argus serve --workers N`: a worker whose models were all unloaded "
+        "and that is still more than this fraction above its resident size at start exits, "
+        "and the supervisor starts a fresh one on its socket, so the memory comes back "
+        "(an unloading process keeps about 40 % of fragmented heap and the runtimes' state). "
+        "0: workers never retire.",
+    )
     health_interval_s: float = Field(
         5.0, description="How often /health's component checks run in the background."
     )

@@ -94,6 +94,9 @@ class CeleryExecutor:
     async def stop(self) -> None:
         await asyncio.to_thread(self.app.close)
 
+    def running(self) -> int:
+        return 0  # jobs run in the Celery workers
+
 
 async def send_or_503(settings: Settings, send_task: Callable[..., Any], job_id: str) -> None:
     """Publish ``argus.run_job(job_id)`` (in a thread); ServiceUnavailable when it fails."""

@@ -30,6 +30,10 @@ class LocalExecutor:
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._running = 0
+
+    def running(self) -> int:
+        return self._running
 
     async def start(self) -> None:
         self._stopping = False
@@ -52,10 +56,13 @@ class LocalExecutor:
             job_id = await self._queue.get()
             if job_id is None or self._stopping:
                 return
+            self._running += 1
             try:
                 await run_job(self.ctx, job_id, should_stop=self._should_stop)
             except Exception:
                 log.exception("job %s: executor failed to run it", job_id)
+            finally:
+                self._running -= 1
 
     async def stop(self) -> None:
         """Stop taking jobs, give running ones ``grace_s`` to reach an item boundary."""

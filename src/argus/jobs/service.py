@@ -51,6 +51,10 @@ class Executor(Protocol):
 
     async def stop(self) -> None: ...
 
+    def running(self) -> int:
+        """Jobs this process is running now."""
+        ...
+
 
 class Upload(Protocol):
     """One input file of a new job as the client sent it (FastAPI's ``UploadFile`` is one)."""

@@ -133,6 +133,10 @@ class ModelPool:
     def loaded_memory_mb(self) -> float:
         return sum(m.spec.memory_mb for m in self._models.values() if m.loaded)
 
+    def any_loaded(self) -> bool:
+        """Whether a model is loaded (a preloaded one always is)."""
+        return any(m.loaded for m in self._models.values())
+
     def evict(self, keep: str | None = None) -> list[str]:
         """Unload models idle for longer than the TTL, then LRU ones while over budget."""
         now = self._clock()
@@ -156,7 +160,7 @@ class ModelPool:
                     unloaded.append(m.name)
         if unloaded:
             release_freed_memory()  # else the process stays at its peak resident size
-            if not any(m.loaded for m in self._models.values()):
+            if not self.any_loaded():
                 page_out_runtime_libraries()  # their code, resident since it last ran
         return unloaded
 

@@ -123,6 +123,11 @@ class MachineLoad:
         """One unit of work of this process is done."""
         self._add(-1)
 
+    def here(self) -> int:
+        """Units in flight in this process."""
+        with self._lock:
+            return self._mine if self._pid == os.getpid() else 0
+
     def total(self) -> int:
         """Units in flight on the machine (this process's alone when the file is unusable)."""
         with self._lock:

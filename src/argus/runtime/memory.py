@@ -35,6 +35,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import os
 from functools import cache
 from pathlib import Path
 
@@ -73,6 +74,15 @@ def release_freed_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+def resident_bytes() -> int | None:
+    """This process's resident size (``/proc/self/statm``); None where there is no ``/proc``."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def bound_kept_heap(threshold_bytes: int = DEFAULT_THRESHOLD_BYTES) -> bool:
