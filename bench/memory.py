@@ -65,6 +65,35 @@ def _tree(pid: int) -> list[int]:
     return tree
 
 
+def _age_s(pid: int) -> float:
+    """Seconds since ``pid`` started (0 when it is gone)."""
+    try:
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settled(pid: int, processes: int, timeout_s: float = 60.0) -> None:
+    """Wait until the server has ``processes`` processes besides multiprocessing's resource
+    tracker (the supervisor and its workers, or the one server) and none started in the last
+    5 s: a worker that just retired has a fresh replacement that finished starting."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        tree = [p for p in _tree(pid) if b"resource_tracker" not in _cmdline(p)]
+        if len(tree) == processes and all(_age_s(p) > 5 for p in tree):
+            return
+        time.sleep(0.5)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def rss_mb(pid: int) -> float:
     """Resident MB of the server: ``pid`` and every process under it."""
     return sum(_rss_kb(p) for p in _tree(pid)) / 1024
@@ -105,11 +134,12 @@ def main() -> None:
             "ARGUS_MODELS__TTL_S": "2",
         }
         argus = str(Path(sys.executable).with_name("argus"))
+        log = (Path(tmp) / "server.log").open("wb")
         proc = subprocess.Popen(
             [argus, "serve", "--port", str(port), "--workers", str(args.workers)],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
         )
         base = f"http://127.0.0.1:{port}"
         try:
@@ -143,10 +173,10 @@ def main() -> None:
                         )
                         peak = max(peak, rss_mb(proc.pid))
                     deadline = time.monotonic() + args.wait
-                    after = rss_mb(proc.pid)
                     while time.monotonic() < deadline:
                         time.sleep(2)
-                        after = rss_mb(proc.pid)
+                    settled(proc.pid, args.workers + 1 if args.workers > 1 else 1)
+                    after = rss_mb(proc.pid)
                     afters.append(after)
             ratio = after / idle
             verdict = "PASS" if ratio <= GOAL_AFTER_UNLOAD else "MISS"
@@ -159,7 +189,13 @@ def main() -> None:
                 print("after idle unload, round by round: " + ", ".join(f"{a:.0f}" for a in afters))
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                tail = (Path(tmp) / "server.log").read_text(errors="replace")[-3000:]
+                print(f"the server took over 60 s to stop; its log ends:\n{tail}")
+            log.close()
 
 
 if __name__ == "__main__":

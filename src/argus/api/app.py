@@ -64,14 +64,14 @@ async def _evict_loop(
     recycler: Recycler | None = None,
     busy: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Unload idle models every ``interval_s``; after the last one, let ``recycler`` retire
-    this worker when it stayed large (:mod:`argus.api.recycle`)."""
+    """Unload idle models every ``interval_s``; with none loaded, let ``recycler`` retire this
+    worker when it stayed large (:mod:`argus.api.recycle`)."""
     while True:
         await asyncio.sleep(interval_s)
         unloaded = await asyncio.to_thread(pool.evict)
-        if not unloaded:
-            continue
-        log.info("unloaded idle models: %s", ", ".join(unloaded))
+        if unloaded:
+            log.info("unloaded idle models: %s", ", ".join(unloaded))
+        # every round, not only the one that unloaded: the worker may have been busy then
         if recycler is not None and recycler.retire_if_due(
             models_loaded=pool.any_loaded(), busy=busy
         ):

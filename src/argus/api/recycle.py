@@ -8,15 +8,15 @@ heap of the request threads, fragmented by pages that each keep a few live alloc
 40 MB in three arenas; fixing glibc's thresholds or using one arena left 181-188 MB), and the
 one-time state of ONNX Runtime, OpenCV and PyAV. Only the end of the process gives it all back.
 
-So when the eviction loop has unloaded a worker's last model and nothing is in flight in it (no
-request, no model call, no job), and its resident size is more than ``server.recycle_above``
-above what it was when it started, it stops as on ``SIGTERM`` (its lifespan shuts down cleanly:
-queued writes flushed, the job executor stopped) and exits with status 0; the supervisor starts
-a fresh worker on the same listening socket (:mod:`argus.api.supervisor`), and connections the
-kernel hands that socket meanwhile wait in its queue. What the worker kept in its memory goes
-with it, as on any restart: the in-memory result cache (the database has the answers), API-key
-rate-limit windows, and an inference order set at run time (so a worker whose order was changed
-does not retire). A lone ``argus serve`` has no supervisor and never retires.
+So when a round of the eviction loop finds no model loaded in a worker and nothing in flight in
+it (no request, no model call, no job), and its resident size is more than
+``server.recycle_above`` above what it was when it started, it stops itself with ``SIGTERM``
+(its lifespan shuts down cleanly: queued writes flushed, the job executor stopped); the
+supervisor starts a fresh worker on the same listening socket (:mod:`argus.api.supervisor`),
+and connections the kernel hands that socket meanwhile wait in its queue. What the worker kept
+in its memory goes with it, as on any restart: the in-memory result cache (the database has the
+answers), API-key rate-limit windows, and an inference order set at run time (so a worker whose
+order was changed does not retire). A lone ``argus serve`` has no supervisor and never retires.
 """
 
 from __future__ import annotations

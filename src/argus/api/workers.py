@@ -71,7 +71,12 @@ def worker_app() -> FastAPI:
     from argus.api.app import create_app
     from argus.compose.services import load_settings
 
-    return create_app(load_settings())
+    settings = load_settings()
+    # a spawned process starts with logging unset: Argus's own records as `argus serve` logs them
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(settings)
 
 
 def run_workers(settings: Settings) -> None:
