@@ -2,10 +2,12 @@
 
 One Python process runs model work on one core at a time (dlib holds the GIL, OpenCV and the
 ONNX sessions are single-threaded by default), so a server uses both cores of a 2-core machine
-only as two processes. Uvicorn's supervisor starts them (and restarts one that dies); each
-builds its own app, model pool and caches from the same settings, which reach it through the
-environment. The database is migrated once here, before any worker starts, so that workers do
-not race to create the tables of an empty SQLite database (which WAL mode then shares safely).
+only as two processes. A supervisor (:mod:`argus.api.supervisor`, over Uvicorn's) starts them,
+each on its own listening socket, and starts a fresh one in the slot of a worker that died or
+retired to give its memory back (:mod:`argus.api.recycle`); each builds its own app, model pool
+and caches from the same settings, which reach it through the environment. The database is
+migrated once here, before any worker starts, so that workers do not race to create the tables
+of an empty SQLite database (which WAL mode then shares safely).
 
 The supervisor only reads the settings, migrates and runs Uvicorn's supervisor: it imports
 neither the app nor the composition root, and on a restart (a SQLite file already at the newest
@@ -82,7 +84,6 @@ def worker_app() -> FastAPI:
 def run_workers(settings: Settings) -> None:
     """Migrate, then serve with ``settings.workers`` processes until interrupted."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
 
     from argus.api import gcpause
     from argus.api.server import PROTOCOL_IMPORT_PATH, uvicorn_options
@@ -108,13 +109,13 @@ def run_workers(settings: Settings) -> None:
         **{**uvicorn_options(settings), "http": PROTOCOL_IMPORT_PATH},
     )
     from argus.api import reuseport
-
-    if not reuseport.available():  # Uvicorn's one shared socket
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-        return
     from argus.api.supervisor import SlotSupervisor
 
-    SlotSupervisor(config, _socket_group(config)).run()
+    if reuseport.available():
+        slots = _socket_group(config)
+    else:  # Uvicorn's one socket, shared by every worker
+        slots = [config.bind_socket()] * config.workers
+    SlotSupervisor(config, slots).run()
 
 
 def _socket_group(config: uvicorn.Config) -> list[socket.socket]:
