@@ -132,6 +132,23 @@ def test_importing_the_app_leaves_the_composition_root_to_create_app() -> None:
     assert "argus.compose" in _imported_after(code, SERVER_PARTS)
 
 
+def test_the_workers_supervisor_migrates_a_new_database_in_a_child(tmp_path: Path) -> None:
+    """The first launch of ``argus serve --workers N``: the database is created at the newest
+    migration, and SQLAlchemy, Alembic and the app stay out of the supervisor, which lives as
+    long as the server."""
+    from argus.store.revision import sqlite_file_at_head
+
+    settings = Settings(data_dir=tmp_path / "data", offline=True)
+    code = (
+        "import argus.cli.main, uvicorn.supervisors\n"
+        "from argus.api.workers import migrate_before_workers\n"
+        "from argus.config import Settings\n"
+        f"migrate_before_workers(Settings(data_dir={str(settings.data_dir)!r}, offline=True))"
+    )
+    assert _imported_after(code, (*APP_STACK, "alembic")) == []
+    assert sqlite_file_at_head(settings.resolved_database_url)
+
+
 def test_the_workers_supervisor_restarting_imports_neither_the_app_nor_sqlalchemy(
     tmp_path: Path,
 ) -> None:

@@ -56,12 +56,30 @@ def migrate_before_workers(settings: Settings) -> None:
     """Create the data dir and migrate the database once, before any worker process starts.
 
     A SQLite file already at the newest migration (a restart) is seen without importing
-    SQLAlchemy: the supervisor stays small and the workers start sooner."""
+    SQLAlchemy: the supervisor stays small and the workers start sooner. Otherwise a forked
+    child migrates, where the system can fork: SQLAlchemy, Alembic and the database driver
+    would stay in the supervisor for as long as it runs (83 MB resident after a first launch
+    against 48 MB after a restart, measured). SystemExit when the migration fails."""
+    import multiprocessing
+
     from argus.store.revision import sqlite_file_at_head
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if sqlite_file_at_head(settings.resolved_database_url):
         return
+    if "fork" not in multiprocessing.get_all_start_methods():
+        asyncio.run(_migrate(settings))
+        return
+    child = multiprocessing.get_context("fork").Process(
+        target=_migrate_now, args=(settings,), name="argus-migrate"
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:  # the child printed its traceback
+        raise SystemExit(f"migrating the database failed (exit status {child.exitcode})")
+
+
+def _migrate_now(settings: Settings) -> None:
     asyncio.run(_migrate(settings))
 
 
