@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -81,7 +82,9 @@ def _photo() -> bytes:
     return buf.getvalue()
 
 
-def _health_on_new_connections(base: str, seconds: float, until: object = None) -> list[str]:
+def _health_on_new_connections(
+    base: str, seconds: float, until: Callable[[], bool] | None = None
+) -> list[str]:
     """GET /health on a new connection every 0.1 s; what failed (a status or an error)."""
     failed = []
     deadline = time.monotonic() + seconds
@@ -92,7 +95,7 @@ def _health_on_new_connections(base: str, seconds: float, until: object = None) 
                 failed.append(str(status))
         except httpx.HTTPError as exc:
             failed.append(repr(exc))
-        if callable(until) and until():
+        if until is not None and until():
             break
         time.sleep(0.1)
     return failed
