@@ -33,46 +33,11 @@ import httpx
 import skimage.data
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support (processes)
+from support.processes import RESOURCE_TRACKER, age_s, cmdline, resident_mb
+from support.processes import tree as processes_tree
+
 GOAL_AFTER_UNLOAD = 1.15  # RSS after idle unload / idle RSS (issue 14)
-
-
-def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:  # it just exited
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int(
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                )
-            except OSError:
-                continue
-    tree, frontier = [pid], [pid]
-    while frontier:
-        kids = [p for p, parent in parents.items() if parent in frontier]
-        tree += kids
-        frontier = kids
-    return tree
-
-
-def _age_s(pid: int) -> float:
-    """Seconds since ``pid`` started (0 when it is gone)."""
-    try:
-        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 def settled(pid: int, processes: int, timeout_s: float = 60.0) -> None:
@@ -81,22 +46,10 @@ def settled(pid: int, processes: int, timeout_s: float = 60.0) -> None:
     5 s: a worker that just retired has a fresh replacement that finished starting."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        tree = [p for p in _tree(pid) if b"resource_tracker" not in _cmdline(p)]
-        if len(tree) == processes and all(_age_s(p) > 5 for p in tree):
+        tree = [p for p in processes_tree(pid) if RESOURCE_TRACKER not in cmdline(p)]
+        if len(tree) == processes and all(age_s(p) > 5 for p in tree):
             return
         time.sleep(0.5)
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def rss_mb(pid: int) -> float:
-    """Resident MB of the server: ``pid`` and every process under it."""
-    return sum(_rss_kb(p) for p in _tree(pid)) / 1024
 
 
 def jpeg(image: object) -> bytes:
@@ -154,7 +107,7 @@ def main() -> None:
             with httpx.Client(base_url=base, timeout=120, limits=fresh) as client:
                 client.post("/api/v1/classify/check-cache", json={"image_hash": "0" * 64})
                 time.sleep(1)
-                idle = rss_mb(proc.pid)
+                idle = resident_mb(proc.pid)
                 peak = idle
                 afters: list[float] = []
                 for _round in range(args.rounds):
@@ -171,12 +124,12 @@ def main() -> None:
                         client.post(
                             "/api/v1/classify", files={"image": ("p.jpg", unique, "image/jpeg")}
                         )
-                        peak = max(peak, rss_mb(proc.pid))
+                        peak = max(peak, resident_mb(proc.pid))
                     deadline = time.monotonic() + args.wait
                     while time.monotonic() < deadline:
                         time.sleep(2)
                     settled(proc.pid, args.workers + 1 if args.workers > 1 else 1)
-                    after = rss_mb(proc.pid)
+                    after = resident_mb(proc.pid)
                     afters.append(after)
             ratio = after / idle
             verdict = "PASS" if ratio <= GOAL_AFTER_UNLOAD else "MISS"

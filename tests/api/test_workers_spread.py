@@ -5,17 +5,15 @@ one worker, and the second core idled)."""
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from argus.api import reuseport
-from support.servers import wait_for_health
+from support.processes import workers
+from support.servers import serve_workers, wait_for_health
 
 pytestmark = pytest.mark.skipif(not reuseport.available(), reason="no SO_REUSEPORT here")
 
@@ -67,33 +65,10 @@ def _server_side(port: int, client_ports: set[int]) -> dict[int, int]:
     return found
 
 
-def _children(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
-
-
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc")
 def test_connections_opened_together_reach_every_worker(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "ARGUS_PORT": str(port),
-        "ARGUS_DATA_DIR": str(tmp_path / "data"),
-        "ARGUS_OFFLINE": "1",
-    }
-    argus = str(Path(sys.executable).with_name("argus"))
-    proc = subprocess.Popen([argus, "serve", "--workers", "2"], env=env, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    proc, base = serve_workers(tmp_path / "data")
+    port = int(base.rsplit(":", 1)[1])
     clients: list[socket.socket] = []
     try:
         wait_for_health(proc, base)
@@ -105,7 +80,7 @@ def test_connections_opened_together_reach_every_worker(tmp_path: Path) -> None:
             assert sock.recv(4096).startswith(b"HTTP/1.1 200")
         ours = _server_side(port, {sock.getsockname()[1] for sock in clients})
         assert len(ours) == 16
-        per_worker = {pid: len(_socket_inodes(pid) & ours.keys()) for pid in _children(proc.pid)}
+        per_worker = {pid: len(_socket_inodes(pid) & ours.keys()) for pid in workers(proc.pid)}
         held = sorted(n for n in per_worker.values() if n)
         # both workers hold some (all on one would happen with odds of 2 in 65,536 if the
         # kernel's hash spreads them evenly)

@@ -61,8 +61,8 @@ log = logging.getLogger(__name__)
 async def _evict_loop(
     pool: ModelPool,
     interval_s: float,
-    recycler: Recycler | None = None,
-    busy: Callable[[], bool] = lambda: False,
+    recycler: Recycler | None,
+    busy: Callable[[], bool],
 ) -> None:
     """Unload idle models every ``interval_s``; with none loaded, let ``recycler`` retire this
     worker when it stayed large (:mod:`argus.api.recycle`)."""

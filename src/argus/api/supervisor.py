@@ -33,7 +33,6 @@ class SlotSupervisor(Multiprocess):
     def __init__(self, config: Config, slots: list[socket.socket]) -> None:
         super().__init__(config, sockets=[])
         self.slots = slots
-        self.processes_num = len(slots)
 
     def _start(self, slot: int) -> Process:
         process = Process(self.config, [self.slots[slot]])

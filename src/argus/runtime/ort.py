@@ -88,18 +88,19 @@ class OrtSession:
         self._machine = machine or load.LOAD
         self._settings = settings
         self._providers = choose_providers(settings)
-        self._session = self._open(max(1, settings.intra_op_threads))
+        self._narrow = max(1, settings.intra_op_threads)
+        self._session = self._open(self._narrow)
         self._inputs = [_info(a) for a in self._session.get_inputs()]
         self._outputs = [_info(a) for a in self._session.get_outputs()]
         meta = self._session.get_modelmeta()
         self._metadata = dict(meta.custom_metadata_map or {})
         cpu_only = list(self._session.get_providers()) == ["CPUExecutionProvider"]
         wide = idle_threads(settings) if cpu_only else 1
-        self._wide_threads = wide if wide > max(1, settings.intra_op_threads) else 0
+        self._wide_threads = wide if wide > self._narrow else 0
         self._wide: ort.InferenceSession | None = None
         self._wide_lock = threading.Lock()
         #: threads the latest call ran on
-        self.last_threads = max(1, settings.intra_op_threads)
+        self.last_threads = self._narrow
         log.debug("loaded %s on %s", self._name, self.providers)
 
     @property
@@ -132,7 +133,7 @@ class OrtSession:
 
     def _for_this_call(self) -> ort.InferenceSession:
         if not self._wide_threads or not self._machine.alone():
-            self.last_threads = max(1, self._settings.intra_op_threads)
+            self.last_threads = self._narrow
             return self._session
         with self._wide_lock:
             if self._wide is None:
