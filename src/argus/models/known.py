@@ -60,13 +60,23 @@ BUILTINS: tuple[ModelSpec, ...] = (
         name="dlib-resnet-face",
         task="face-embedding",
         family="argus.models.faces_dlib:DlibFaceEmbedder",
-        source=PackageSource("face_recognition_models"),
+        # dlib's network read from its file and rebuilt as ONNX (the same descriptors, about
+        # 8x faster than dlib's own BLAS-less convolutions here)
+        source=ConvertedSource(
+            registry="pypi",
+            package="face_recognition_models",
+            version="0.3.0",
+            integrity="55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30",
+            converter="argus.models.convert.dlib_resnet:convert",
+            source_file="models/dlib_face_recognition_resnet_model_v1.dat",
+        ),
         files=(
-            ModelFile("model", "models/dlib_face_recognition_resnet_model_v1.dat"),
-            ModelFile("landmarks", "models/shape_predictor_5_face_landmarks.dat"),
+            ModelFile("model", "dlib_resnet_v1.onnx"),
+            ModelFile("landmarks", "shape_predictor_5_face_landmarks.dat"),
         ),
         license="CC0-1.0",
-        description="dlib ResNet 128-d face embedding; same person below distance 0.6.",
+        description="dlib ResNet 128-d face embedding (dlib's weights on ONNX Runtime); same "
+        "person below distance 0.6.",
         thresholds={"distance": 0.6},
         memory_mb=40,
     ),

@@ -1,7 +1,9 @@
 """dlib handles behind small typed wrappers: the only module that imports ``dlib``.
 
-Loaders return a wrapper per dlib object (HOG detector, MMOD CNN detector, shape predictor,
-ResNet face recogniser); each wrapper speaks numpy: images in as C-contiguous RGB ``uint8``
+Loaders return a wrapper per dlib object (HOG detector, MMOD CNN detector, shape predictor);
+:func:`face_chips` cuts the aligned chips dlib's face recogniser reads (the recogniser itself
+runs on ONNX Runtime, converted from dlib's file by :mod:`argus.models.convert.dlib_resnet`).
+Each wrapper speaks numpy: images in as C-contiguous RGB ``uint8``
 arrays, boxes in and out as ``(N, 4)`` float32 ``xyxy`` in pixels of that image. dlib rectangles
 are inclusive of their right/bottom pixel, so ``xyxy = (left, top, right + 1, bottom + 1)``.
 
@@ -105,28 +107,21 @@ class ShapePredictor:
         return Shapes(shapes, np.array(pts, np.float32).reshape(len(pts), k, 2))
 
 
-class FaceRecognizer:
-    """dlib's ResNet face recogniser: 128-d descriptors of aligned 150x150 face chips."""
-
-    def __init__(self, path: Path) -> None:
-        self._handle = _load("the face recogniser", dlib.face_recognition_model_v1, path)
-        self._lock = threading.Lock()
-
-    def descriptors(self, image: UInt8Image, shapes: Shapes, num_jitters: int) -> Float32Array:
-        """(N, 128) float32 descriptors, one per face of ``shapes``.
-
-        dlib cuts each face chip itself (``get_face_chip`` alignment, padding 0.25) from
-        ``image`` and the landmarks, so the chip and this call always agree.
-        """
-        if len(shapes) == 0:
-            return np.zeros((0, 128), np.float32)
-        with self._lock:
-            out = self._handle.compute_face_descriptor(image, shapes.handle, num_jitters)
-        return np.array([np.asarray(v) for v in out], np.float32).reshape(len(shapes), 128)
-
-    def chip(self, image: UInt8Image, shapes: Shapes, size: int = 150) -> list[UInt8Image]:
-        """The aligned face chips (size x size RGB) the descriptors are computed from."""
-        return [np.asarray(dlib.get_face_chip(image, s, size, 0.25)) for s in shapes.handle]
+def face_chips(image: UInt8Image, shapes: Shapes, size: int = 150, jitters: int = 0) -> UInt8Image:
+    """The aligned face chips (N, size, size, 3) RGB ``uint8`` that dlib's face recogniser
+    reads: ``get_face_chip`` of each face (padding 0.25), as ``compute_face_descriptor`` cuts
+    them. With ``jitters`` > 1 each face gives that many chips in a row, randomly jittered by
+    ``dlib.jitter_image`` (what ``compute_face_descriptor`` averages over)."""
+    chips: list[UInt8Image] = []
+    for shape in shapes.handle:
+        chip = np.asarray(dlib.get_face_chip(image, shape, size, 0.25))
+        if jitters > 1:
+            chips.extend(np.asarray(c) for c in dlib.jitter_image(chip, jitters))
+        else:
+            chips.append(chip)
+    if not chips:
+        return np.zeros((0, size, size, 3), np.uint8)
+    return np.stack(chips)
 
 
 def hog_detector() -> HogDetector:
@@ -139,7 +134,3 @@ def cnn_detector(path: Path) -> CnnDetector:
 
 def shape_predictor(path: Path) -> ShapePredictor:
     return ShapePredictor(path)
-
-
-def face_recognizer(path: Path) -> FaceRecognizer:
-    return FaceRecognizer(path)
