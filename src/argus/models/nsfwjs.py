@@ -34,10 +34,10 @@ Scores = list[tuple[str, float]]
 
 def preprocess(image: npt.NDArray[np.uint8], size: int = INPUT_SIZE) -> Float32Array:
     """(size, size, 3) float32 in [0, 1] from an RGB image, as nsfwjs prepares it."""
-    scaled = as_rgb(image).astype(np.float32) / np.float32(255.0)
-    if scaled.shape[:2] == (size, size):
-        return scaled
-    return resize_bilinear(scaled, (size, size), align_corners=True)
+    rgb = as_rgb(image)
+    if rgb.shape[:2] == (size, size):
+        return rgb.astype(np.float32) / np.float32(255.0)
+    return resize_bilinear(rgb, (size, size), align_corners=True, divide_by=255.0)
 
 
 class NsfwjsClassifier(InferenceModel[npt.NDArray[np.uint8], Scores]):

@@ -27,24 +27,51 @@ def _coords(
 
 
 def resize_bilinear(
-    image: npt.NDArray[np.generic], size: tuple[int, int], *, align_corners: bool
+    image: npt.NDArray[np.generic],
+    size: tuple[int, int],
+    *,
+    align_corners: bool,
+    divide_by: float | None = None,
 ) -> Float32Array:
     """``tf.image.resizeBilinear(image, size, align_corners)`` of an (H, W, C) array.
+
+    The four neighbours of every output pixel are gathered in the input's own dtype and only
+    they are turned into float32 (a 512 px photo to 224 px: about 0.6 ms, where converting the
+    whole photo first and gathering from it took 4-5 ms); the arithmetic is tfjs's, in the same order, so the result
+    is the same to the bit.
 
     Args:
         image: (H, W, C) pixels of any numeric dtype.
         size: ``(height, width)`` of the result.
         align_corners: tfjs's flag (nsfwjs passes True, face-api False).
+        divide_by: divide the pixels by this before resizing, as a model that scales its
+            input first does (nsfwjs: 255); the same numbers as dividing the whole image.
 
     Returns:
-        (height, width, C) float32, in the input's units.
+        (height, width, C) float32, in the input's units (divided by ``divide_by``).
     """
-    src = np.asarray(image, dtype=np.float32)
+    src = np.asarray(image)
     h_in, w_in = src.shape[:2]
     y0, y1, fy = _coords(h_in, size[0], align_corners)
     x0, x1, fx = _coords(w_in, size[1], align_corners)
-    top = src[y0][:, x0] * (1 - fx)[None, :, None] + src[y0][:, x1] * fx[None, :, None]
-    bottom = src[y1][:, x0] * (1 - fx)[None, :, None] + src[y1][:, x1] * fx[None, :, None]
+    # the x weights repeated over the channels: numpy multiplies that 7x faster than a
+    # (1, W, 1) broadcast over an innermost axis of 3, with the same numbers
+    channels = src.shape[2]
+    wx0 = np.repeat((1 - fx)[:, None], channels, axis=1)[None]
+    wx1 = np.repeat(fx[:, None], channels, axis=1)[None]
+
+    def along_x(rows: npt.NDArray[np.generic]) -> Float32Array:
+        left, right = (
+            rows.take(x0, axis=1).astype(np.float32),
+            rows.take(x1, axis=1).astype(np.float32),
+        )
+        if divide_by is not None:
+            left /= np.float32(divide_by)
+            right /= np.float32(divide_by)
+        out: Float32Array = left * wx0 + right * wx1
+        return out
+
+    top, bottom = along_x(src.take(y0, axis=0)), along_x(src.take(y1, axis=0))
     out = top * (1 - fy)[:, None, None] + bottom * fy[:, None, None]
     return np.ascontiguousarray(out, dtype=np.float32)
 
