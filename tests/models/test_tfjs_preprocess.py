@@ -33,11 +33,11 @@ def reference(image: npt.NDArray[np.float64], out_h: int, out_w: int, align: boo
     out = np.zeros((out_h, out_w, c))
     for y in range(out_h):
         iy = y * sy
-        y0 = min(int(math.floor(iy)), h - 1)
+        y0 = min(math.floor(iy), h - 1)
         y1, dy = min(y0 + 1, h - 1), iy - y0
         for x in range(out_w):
             ix = x * sx
-            x0 = min(int(math.floor(ix)), w - 1)
+            x0 = min(math.floor(ix), w - 1)
             x1, dx = min(x0 + 1, w - 1), ix - x0
             top = image[y0, x0] * (1 - dx) + image[y0, x1] * dx
             bottom = image[y1, x0] * (1 - dx) + image[y1, x1] * dx
