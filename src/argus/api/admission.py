@@ -89,8 +89,7 @@ class Admission:
     async def acquire(self) -> None:
         """Take a slot, waiting in the queue; raises :class:`Overloaded` (503) when it cannot."""
         self.check_queue()
-        # spilling on arrival only when nobody waits: a newcomer must not pass the queue
-        if self._semaphore.locked() and not self.stats.waiting and self._spills():
+        if self._semaphore.locked() and self._spills():
             self._extra += 1
             self.stats.running += 1
             return
