@@ -249,31 +249,3 @@ def test_worker_processes_share_the_cores_but_each_keeps_a_full_queue(settings: 
     assert alone.state.admission.max_queue == 4 * cores
     fixed = settings.model_copy(update={"workers": 2, "server": ServerSettings(max_concurrent=3)})
     assert create_app(fixed).state.admission.slots == 3
-
-
-def test_a_request_spills_past_its_share_while_a_core_is_idle() -> None:
-    """A worker's slots are its share of the cores, but when the kernel has handed it more
-    connections than the other worker, its requests go on while the machine has an idle core
-    (the ``spill`` answer), on arrival or while waiting; they queue once it has none."""
-    from argus.api.admission import SPILL_CHECK_S, Admission
-
-    idle = {"core": False}
-    admission = Admission(1, 4, 3.0, spill=lambda: idle["core"])
-
-    async def main() -> None:
-        await admission.acquire()  # the worker's one slot
-        waiting = asyncio.create_task(admission.acquire())
-        await asyncio.sleep(3 * SPILL_CHECK_S)
-        assert not waiting.done() and admission.stats.waiting == 1  # no idle core: it queues
-        idle["core"] = True
-        await asyncio.wait_for(waiting, 10 * SPILL_CHECK_S)  # the other worker went idle
-        await admission.acquire()  # and a new arrival starts at once
-        assert admission.stats.running == 3
-        for _ in range(3):
-            admission.release()
-        assert admission.stats.running == 0
-        idle["core"] = False
-        await asyncio.wait_for(admission.acquire(), 1.0)  # the slot itself is free again
-        admission.release()
-
-    asyncio.run(main())
