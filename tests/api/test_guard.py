@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -232,20 +231,3 @@ def test_a_job_submission_does_not_wait_for_an_inference_slot(settings: Settings
     status, _, body = asyncio.run(main())
     assert status == 202, body
     assert body["status"] == "pending" and body["job_id"]
-
-
-def test_worker_processes_share_the_cores_but_each_keeps_a_full_queue(settings: Settings) -> None:
-    """``argus serve --workers N``: each process takes its share of the cores as slots (two
-    workers on two cores run one heavy request each, not two fighting over each core), while
-    its queue still holds four per core, so connections the kernel happens to give one worker
-    wait instead of being refused."""
-    cores = len(os.sched_getaffinity(0))
-    workers = settings.model_copy(update={"workers": 2})
-    app = create_app(workers)
-    assert app.state.admission.slots == max(1, cores // 2)
-    assert app.state.admission.max_queue == 4 * cores
-    alone = create_app(settings)
-    assert alone.state.admission.slots == cores
-    assert alone.state.admission.max_queue == 4 * cores
-    fixed = settings.model_copy(update={"workers": 2, "server": ServerSettings(max_concurrent=3)})
-    assert create_app(fixed).state.admission.slots == 3

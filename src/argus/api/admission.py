@@ -1,9 +1,8 @@
 """Admission control: a bounded number of requests do heavy work at once, a bounded queue waits.
 
 Decoding and inference take a CPU core and hundreds of MB each; letting every request in at once
-only makes all of them slow and the process huge. :class:`Admission` hands out ``slots`` (this
-process's share of the cores by default); up to ``max_queue`` more requests wait for one, each
-at most ``timeout_s``.
+only makes all of them slow and the process huge. :class:`Admission` hands out ``slots`` (one per
+core by default); up to ``max_queue`` more requests wait for one, each at most ``timeout_s``.
 A request that finds the queue full, or waits too long, gets :class:`Overloaded` (503 with
 ``Retry-After``) and nothing of it is processed. Counters say how many are in, waiting and
 refused (``/metrics``).
@@ -39,15 +38,9 @@ class Admission:
         self.stats = AdmissionStats()
 
     @classmethod
-    def from_settings(cls, settings: ServerSettings, processes: int = 1) -> Admission:
-        """Slots: ``max_concurrent``, else this process's share of the cores (``processes``
-        server processes share them: with ``--workers 2`` on 2 cores, one each; two each
-        made four CPU-bound calls fight over two cores, nsfwjs at 8 clients 85-93 img/s
-        against 105 with one). Queue: ``max_queue``, else four per core, whatever the share,
-        so that a worker the kernel hands more connections than its share still queues them."""
-        cores = max(1, len(os.sched_getaffinity(0)))
-        slots = settings.max_concurrent or max(1, cores // max(1, processes))
-        queue = settings.max_queue or 4 * cores
+    def from_settings(cls, settings: ServerSettings) -> Admission:
+        slots = settings.max_concurrent or max(1, os.cpu_count() or 1)
+        queue = settings.max_queue or 4 * slots
         return cls(slots, queue, settings.queue_timeout_s)
 
     def _refuse(self, why: str) -> Overloaded:

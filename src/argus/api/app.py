@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.pending_writes = set()
     app.state.settings = settings
-    app.state.admission = Admission.from_settings(settings.server, processes=settings.workers)
+    app.state.admission = Admission.from_settings(settings.server)
     app.state.login_throttle = LoginThrottle(
         settings.auth.login_max_failures, settings.auth.login_window_s
     )

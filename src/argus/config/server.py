@@ -48,15 +48,11 @@ class ServerSettings(BaseModel):
     max_concurrent: int = Field(
         0,
         ge=0,
-        description="Requests doing heavy work (decoding, inference) at once in one server "
-        "process; 0: the process's share of the CPU cores (the cores divided by `workers`, at "
-        "least one). Further requests wait in a queue.",
+        description="Requests doing heavy work (decoding, inference) at once; 0: one per CPU "
+        "core. Further requests wait in a queue.",
     )
     max_queue: int = Field(
-        0,
-        ge=0,
-        description="Requests waiting for a heavy-work slot in one server process; 0: four per "
-        "CPU core.",
+        0, ge=0, description="Requests waiting for a heavy-work slot; 0: four per slot."
     )
     queue_timeout_s: float = Field(
         15.0,
