@@ -28,9 +28,6 @@ from argus.runtime.session import Session
 from argus.vision.boxes import clip
 from argus.vision.detections import Detections
 
-CHIP = 150
-"""Side of the aligned face chip dlib's recogniser reads."""
-
 FaceInput = tuple[RGB, Detections]
 T = TypeVar("T")
 
@@ -255,6 +252,7 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
 
     _predictor: rt.ShapePredictor | None = None
     _session: Session | None = None
+    _chip = 150  # side of the aligned chip the network reads (its input's rows)
 
     @property
     def providers(self) -> list[str]:
@@ -271,6 +269,8 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
     def _load(self) -> None:
         self._predictor = rt.shape_predictor(self.context.files["landmarks"])
         self._session = self.context.session("model")
+        rows = self._session.inputs[0].shape[1]
+        self._chip = rows if isinstance(rows, int) else self._chip
 
     def _unload(self) -> None:
         self._predictor = None
@@ -296,7 +296,7 @@ class DlibFaceEmbedder(InferenceModel[FaceInput, Float32Array]):
                 continue
             pixels = rgb_uint8(image)
             shapes = predictor.predict(pixels, faces.xyxy)
-            chips.append(rt.face_chips(pixels, shapes, CHIP, num_jitters))
+            chips.append(rt.face_chips(pixels, shapes, self._chip, num_jitters))
             counts.append(len(faces))
         if not chips:
             return [np.zeros((0, 128), np.float32) for _ in batch]

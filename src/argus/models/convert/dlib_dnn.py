@@ -140,8 +140,9 @@ def _split(params: Float32Array, sizes: list[int], what: str) -> list[Float32Arr
 def _con(r: _Reader) -> Layer:
     r.expect("con_4")
     params = r.tensor()
-    filters, nr, nc = r.integer(), r.integer(), r.integer()
-    stride_y, stride_x, pad_y, pad_x = r.integer(), r.integer(), r.integer(), r.integer()
+    filters = r.integer()
+    window = _window(r)
+    nr, nc = window["nr"], window["nc"]
     _n, k, _, _ = r.alias()  # filters: (num_filters, k, nr, nc)
     r.alias()  # biases
     for _ in range(4):  # learning-rate and weight-decay multipliers
@@ -149,17 +150,15 @@ def _con(r: _Reader) -> Layer:
     weights, bias = _split(params, [filters * k * nr * nc, filters], "con_ params")
     return Layer(
         "con",
-        ints={
-            "filters": filters,
-            "nr": nr,
-            "nc": nc,
-            "stride_y": stride_y,
-            "stride_x": stride_x,
-            "pad_y": pad_y,
-            "pad_x": pad_x,
-        },
+        ints={"filters": filters, **window},
         arrays={"weight": weights.reshape(filters, k, nr, nc), "bias": bias},
     )
+
+
+def _window(r: _Reader) -> dict[str, int]:
+    """A convolution's or pool's window as dlib writes it: rows, columns, strides, padding."""
+    keys = ("nr", "nc", "stride_y", "stride_x", "pad_y", "pad_x")
+    return {key: r.integer() for key in keys}
 
 
 def _affine(r: _Reader) -> Layer:
@@ -200,19 +199,7 @@ def _bn_as_affine(r: _Reader) -> Layer:
 
 def _pool(r: _Reader, kind: str) -> Layer:
     r.expect(f"{kind}_2")
-    nr, nc, stride_y, stride_x = r.integer(), r.integer(), r.integer(), r.integer()
-    pad_y, pad_x = r.integer(), r.integer()
-    return Layer(
-        kind,
-        ints={
-            "nr": nr,
-            "nc": nc,
-            "stride_y": stride_y,
-            "stride_x": stride_x,
-            "pad_y": pad_y,
-            "pad_x": pad_x,
-        },
-    )
+    return Layer(kind, ints=_window(r))
 
 
 def _fc(r: _Reader) -> Layer:
