@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from argus.api.app import create_app
 from argus.api.guard import JOB_ROUTES, JSON_IMAGE_ROUTES, VIDEO_ROUTES
 from argus.config import AuthSettings, ImagingSettings, ServerSettings, Settings
+from argus.runtime import load
 from support.asgi import post_scope
 from support.images import encode
 
@@ -231,3 +232,33 @@ def test_a_job_submission_does_not_wait_for_an_inference_slot(settings: Settings
     status, _, body = asyncio.run(main())
     assert status == 202, body
     assert body["status"] == "pending" and body["job_id"]
+
+
+def test_a_request_waiting_for_a_slot_counts_as_machine_load(settings: Settings) -> None:
+    """A request whose body is in counts as work on the machine while it waits for a slot, so
+    a running call does not take that moment for an idle machine and widen onto every core;
+    its count goes when it is answered, served or refused."""
+    app = _one_slot_app(settings)
+    form = _png_form("file")
+    path = "/api/image-classification"
+
+    async def main() -> tuple[int, int, int, int]:
+        async with app.router.lifespan_context(app):
+            admission = app.state.admission
+            before = load.LOAD.here()
+            await admission.acquire()  # another request is working (not counted here)
+            try:
+                queued = asyncio.create_task(call(app, path, Upload(iter([form])), MULTIPART))
+                while admission.stats.waiting < 1:
+                    await asyncio.sleep(0.005)
+                waiting = load.LOAD.here() - before
+            finally:
+                admission.release()
+            status, _, _ = await queued
+            after = load.LOAD.here() - before
+            return waiting, status, after, before
+
+    waiting, status, after, before = asyncio.run(main())
+    assert waiting == 1
+    assert status == 200
+    assert after == 0 and load.LOAD.here() == before

@@ -168,6 +168,7 @@ class _BodyGuard:
         self.policy: RoutePolicy | None = None
         self.admission: Admission | None = None
         self.held = False
+        self.counted = False
 
     async def _start(self) -> None:
         route = self.scope.get("route")
@@ -223,14 +224,19 @@ class _BodyGuard:
         if not message.get("more_body", False):
             self.done = True
             if self.admission is not None:
+                # the machine-wide count that lets a lone request's model calls use every core;
+                # a request waiting for a slot counts too, else the moment a slot changes hands
+                # looks idle and a running call widens onto the cores the next one needs
+                load.enter_request()
+                self.counted = True
                 await self.admission.acquire()
                 self.held = True
-                # the machine-wide count that lets a lone request's model calls use every core
-                load.enter_request()
         return message
 
     def release(self) -> None:
         if self.held and self.admission is not None:
-            self.held = False
             self.admission.release()
+        self.held = False
+        if self.counted:
+            self.counted = False
             load.leave_request()
