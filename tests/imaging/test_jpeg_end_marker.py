@@ -12,7 +12,7 @@ from PIL import Image
 
 from argus.errors import InvalidImage
 from argus.imaging import decode, read_header
-from argus.imaging.jpegscan import scan_ends_early
+from argus.imaging.jpegscan import pixels_say_whole, scan_ends_early, sequential
 
 EOI = b"\xff\xd9"
 
@@ -75,3 +75,30 @@ def test_small_and_unusual_whole_jpegs_still_decode(limits, image) -> None:
     image.save(buf, format="JPEG")
     picture = decode(buf.getvalue(), limits)
     assert (picture.width, picture.height) == image.size
+
+
+def test_a_cut_sequential_jpeg_shows_the_grey_padding_its_pixels_are_judged_by(
+    chelsea, limits
+) -> None:
+    """libjpeg pads the blocks after the data ran out with exactly 128: a whole photo's corner
+    clears it without the scan, a cut one's never does (the scan then refuses it)."""
+    whole = _jpeg(chelsea, quality=90)
+    assert sequential(whole)
+    assert pixels_say_whole(Image.open(io.BytesIO(whole)))
+    cut = whole[: len(whole) // 2] + EOI
+    padded = Image.open(io.BytesIO(cut))
+    padded.load()  # libjpeg only warns
+    assert not pixels_say_whole(padded)
+    with pytest.raises(InvalidImage, match="truncated or corrupt"):
+        decode(cut, limits)
+
+
+def test_a_whole_photo_with_a_mid_grey_corner_still_decodes(chelsea, limits) -> None:
+    photo = chelsea.copy()
+    photo[-32:, -32:] = 128  # looks like libjpeg's padding: the scan decides, and clears it
+    for params in ({"quality": 95}, {"quality": 95, "progressive": True}):
+        data = _jpeg(photo, **params)
+        assert not pixels_say_whole(Image.open(io.BytesIO(data)))
+        picture = decode(data, limits)
+        assert picture.pixels.shape == photo.shape
+        assert (picture.pixels[-2:, -2:] == 128).all()  # the corner pixels_say_whole reads

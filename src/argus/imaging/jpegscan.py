@@ -12,10 +12,16 @@ arithmetic-coded or lossless JPEGs, which Pillow decodes and judges on its own.
 
 from __future__ import annotations
 
+from PIL import Image
+
 from argus.imaging.formats import jpeg_frame
 
 # start-of-frame markers of Huffman-coded, DCT-based JPEGs: baseline, extended, progressive
 _HUFFMAN_DCT = frozenset({0xC0, 0xC1, 0xC2})
+# the sequential ones: one scan, every block decoded once, in order
+_SEQUENTIAL = frozenset({0xC0, 0xC1})
+#: What libjpeg leaves where the data ran out: every coefficient zero, which is mid-grey.
+_PADDING = 128
 
 
 def frame_marker(data: bytes) -> int | None:
@@ -43,3 +49,25 @@ def scan_ends_early(data: bytes) -> bool:
     except av.error.FFmpegError:
         return True
     return not frames
+
+
+def sequential(data: bytes) -> bool:
+    """Whether the JPEG is baseline or extended sequential (Huffman-coded, one scan)."""
+    return frame_marker(data) in _SEQUENTIAL
+
+
+def pixels_say_whole(image: Image.Image) -> bool:
+    """Whether the decoded pixels of a sequential JPEG show that its data reached the last block.
+
+    When the data of a sequential scan runs out, libjpeg leaves every block after that point
+    at zero, which decodes to exactly 128 in every channel, down to the last block at the
+    bottom right. A bottom-right corner that is not exactly that grey was decoded from data, so
+    the file is whole and :func:`scan_ends_early` need not run (about 1 ms of CPU per photo); a
+    corner of exactly that grey says nothing either way (a grey photo), and the scan decides.
+    Only for L and RGB pixels of a loaded image (a CMYK JPEG's padding is not that grey).
+    """
+    if image.mode not in ("L", "RGB"):
+        return False
+    width, height = image.size
+    corner = image.crop((max(0, width - 2), max(0, height - 2), width, height)).tobytes()
+    return any(value != _PADDING for value in corner)
