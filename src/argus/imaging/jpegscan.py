@@ -7,7 +7,9 @@ end of data segment") and pads the missing blocks with grey, which nobody upstre
 error detection set to ``explode`` and at 1/8 size (``lowres``: the Huffman data is all read,
 the inverse DCT mostly skipped), so running out of data before the last block is an error.
 Only Huffman-coded frames (baseline, extended, progressive) are checked: FFmpeg does not read
-arithmetic-coded or lossless JPEGs, which Pillow decodes and judges on its own.
+arithmetic-coded or lossless JPEGs, which Pillow decodes and judges on its own. A sequential
+JPEG that Pillow has decoded usually needs no second pass: :func:`pixels_say_whole` reads the
+padding libjpeg would have left in its last block.
 """
 
 from __future__ import annotations
