@@ -96,7 +96,7 @@ from argus.api.app import create_app
 from argus.config import Settings
 
 buf = io.BytesIO()
-Image.fromarray(skimage.data.astronaut()).save(buf, "JPEG", quality=90)
+Image.fromarray(skimage.data.astronaut()).save(buf, "JPEG", quality=90, progressive=True)
 photo = buf.getvalue()
 models = {"ttl_s": 0.01, "heap_threshold_kb": 128}  # malloc's thresholds fixed at start
 settings = Settings(data_dir=Path(sys.argv[1]), offline=True, models=models)
@@ -108,7 +108,7 @@ def detect(client):
 
 
 with TestClient(create_app(settings)) as client:
-    first = detect(client)  # loads NudeNet; the upload's JPEG check runs PyAV's decoder
+    first = detect(client)  # loads NudeNet; a progressive JPEG's cut check runs PyAV's decoder
     av_used = resident_kb("/av.libs/")
     time.sleep(0.05)  # past the TTL: the next eviction round unloads the model
     pool = client.app.state.pool
@@ -158,7 +158,7 @@ def test_a_server_that_unloaded_its_models_lets_go_of_pyav_and_still_answers(
     found = _run(SERVER_PROBE, str(tmp_path))
     assert found["unloaded"] == ["nudenet-nsfw"] and found["loaded"] == []
     assert isinstance(found["av_used"], int) and isinstance(found["av_idle"], int)
-    assert found["av_used"] > 1024  # FFmpeg's code ran for the upload's JPEG check
+    assert found["av_used"] > 1024  # FFmpeg's code ran for the progressive upload's cut check
     assert found["av_idle"] < found["av_used"] / 2
     first, again = found["first"], found["again"]
     assert isinstance(first, list) and first[0] == 200

@@ -22,10 +22,11 @@ three times the minor page faults. So it is off by default.
 The model runtimes' own code stays resident too once it has run: ONNX Runtime, OpenCV (with its
 bundled codecs) and dlib were about 50 MB of a server's resident size after every model was
 unloaded (measured with bench/memory.py: 222 MB against 152 MB idle, the rest Python objects and
-heap), and PyAV's FFmpeg 16 MB more (every JPEG upload runs its decoder, see
-:mod:`argus.imaging.jpegscan`). When no model is loaded, :func:`page_out_runtime_libraries`
-drops this process's mappings of those pages (``madvise(MADV_DONTNEED)`` on read-only file
-mappings holding no private page, so nothing but clean file contents is let go;
+heap), and PyAV's FFmpeg 16 MB more (a progressive JPEG upload, or one whose pixels cannot
+show it whole, runs its decoder: :mod:`argus.imaging.jpegscan`). When no model is loaded,
+:func:`page_out_runtime_libraries` drops this process's mappings of those pages
+(``madvise(MADV_DONTNEED)`` on read-only file mappings holding no private page, so nothing but
+clean file contents is let go;
 ``MADV_PAGEOUT`` skips pages another process maps, as every worker of ``--workers N`` does);
 the next model load (or JPEG check) maps them again from the page cache.
 """
@@ -44,7 +45,7 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # malloc.h (glibc mallopt parameter
 #: glibc's own starting value of both thresholds
 DEFAULT_THRESHOLD_BYTES = 128 * 1024
 #: parts of the paths of the model runtimes' shared libraries (site-packages folders, file names),
-#: and PyAV's FFmpeg (every JPEG upload runs its decoder: imaging/jpegscan.py)
+#: and PyAV's FFmpeg (JPEG uploads' cut check may run its decoder: imaging/jpegscan.py)
 RUNTIME_LIBRARIES = (
     "/onnxruntime/",
     "/cv2/",
