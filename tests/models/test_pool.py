@@ -231,3 +231,35 @@ def test_a_model_outside_the_catalog_is_kept_once_and_evicted_like_the_others(
     assert not first.loaded
     assert pool.local(own, {}, Doubler).predict([1]) == [2]
     assert LOADS["user:own"] == 2
+
+
+def test_installed_spec_answers_for_a_loaded_model_from_memory(tmp_path: Path) -> None:
+    """A loaded model answers whatever happens to its files meanwhile, so the pool says it is
+    installed without looking at them (a request's hot path); one that is not loaded is
+    checked on disk, and a name outside the catalog is an error."""
+    pulled = ModelSpec(
+        name="pulled",
+        task="image-classification",
+        family=f"{__name__}:Doubler",
+        source=HubSource("argus-test/pulled"),
+        files=(ModelFile("model", "model.onnx"),),
+        license="MIT",
+        description="",
+        builtin=False,
+    )
+    settings = Settings(data_dir=tmp_path / "data", offline=True, models={"ttl_s": 10})
+    clock = Clock()
+    pool = ModelPool(settings, Catalog(settings.models_dir, (pulled,)), clock=clock)
+    assert pool.installed_spec("pulled") is None
+    weights = settings.models_dir / "pulled" / "model.onnx"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"weights")
+    assert pool.installed_spec("pulled") == pulled
+    assert pool.get("pulled", ImageClassifier).predict([3]) == [6]
+    weights.unlink()
+    assert pool.installed_spec("pulled") == pulled  # loaded: answers from memory
+    clock.now = 100.0
+    assert pool.evict() == ["pulled"]
+    assert pool.installed_spec("pulled") is None  # unloaded: its files are gone
+    with pytest.raises(UnknownModel):
+        pool.installed_spec("no-such-model")

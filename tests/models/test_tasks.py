@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import pytest
 
 from argus.models.base import ModelContext
@@ -55,3 +57,28 @@ def test_each_catalogued_model_is_the_protocol_of_its_task(spec: ModelSpec) -> N
 def test_every_task_has_a_protocol() -> None:
     tasks = {t for accepted in TASKS.values() for t in accepted}
     assert tasks == set(BY_TASK)
+
+
+class _Locates(Protocol):
+    label: str
+
+    def locate(self, where: str) -> str: ...
+
+
+class _Locator:
+    """Has ``locate``; its ``label`` is set on each instance that has one, not by the class."""
+
+    def __init__(self, label: str | None) -> None:
+        if label is not None:
+            self.label = label
+
+    def locate(self, where: str) -> str:
+        return where
+
+
+def test_a_member_set_on_the_instance_counts_and_one_missing_does_not() -> None:
+    """What the class has is looked up once per class; the members it lacks are still looked
+    for on each instance, so a later instance of the same class without one is refused."""
+    assert implements(_Locator("here"), _Locates)
+    assert not implements(_Locator(None), _Locates)
+    assert implements(_Locator("again"), _Locates)

@@ -195,21 +195,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     install_error_handlers(app)
-    # first: routes are tried in order, and the light cached answers are the hot path
+    # Routes are tried in order, router by router (each one a few microseconds): the light
+    # cached answers first, then the routes every model request comes through (the seeds'
+    # uploads; moderation tenth of sixteen cost 0.08 ms per request), then the rest.
     app.include_router(classify.router)
+    app.include_router(moderation_routes.router)
+    app.include_router(analysis.router)
+    app.include_router(faces_routes.router)
     app.include_router(meta.router)
     app.include_router(docs.router)
     app.include_router(models.router)
     app.include_router(auth.router)
     app.include_router(keys.router)
     app.include_router(jobs.router)
-    app.include_router(analysis.router)
     app.include_router(collections.router)
-    app.include_router(moderation_routes.router)
     app.include_router(stats.router)
     app.include_router(location.router)
     app.include_router(classify_config.router)
-    app.include_router(faces_routes.router)
     app.include_router(anonymize_routes.router)
     app.include_router(admin.router)
     app.openapi = document_answers(app, settings)  # type: ignore[method-assign]

@@ -186,14 +186,13 @@ class Moderator:
 
     def resolve(self, name: str) -> str:
         """The installed model that answers for ``name`` (itself, or its alias)."""
-        catalog = self.pool.catalog
         aliases = self.settings.moderation.aliases.get(name) or []
         for candidate in [name, *([aliases] if isinstance(aliases, str) else aliases)]:
             try:
-                spec = catalog.get(candidate)
+                spec = self.pool.installed_spec(candidate)
             except UnknownModel:
                 continue
-            if not catalog.installed(spec):
+            if spec is None:
                 continue
             if spec.task != "image-classification":
                 raise ValidationFailed(
