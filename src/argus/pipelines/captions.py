@@ -36,7 +36,7 @@ class Caption:
 def captioner_installed(settings: Settings, pool: ModelPool) -> bool:
     name = settings.analysis.caption_model
     try:
-        return pool.catalog.installed(pool.catalog.get(name))
+        return pool.installed_spec(name) is not None
     except ArgusError:
         return False
 
