@@ -209,6 +209,36 @@ def test_a_full_queue_answers_503_with_retry_after(settings: Settings) -> None:
     assert free[0] == 200, free
 
 
+def test_a_two_core_process_queues_sixteen_uploads_and_answers_them_all(settings: Settings) -> None:
+    """One worker of ``--workers 2`` on 2 cores may get all 16 connections of 16 clients (the
+    kernel spreads them unevenly): with the default queue none is refused."""
+    server = ServerSettings(max_concurrent=2, queue_timeout_s=60)
+    app = create_app(settings.model_copy(update={"server": server}))
+    form = _png_form("file")
+    path = "/api/image-classification"
+
+    async def main() -> list[tuple[int, dict[str, str], Any]]:
+        async with app.router.lifespan_context(app):
+            admission = app.state.admission
+            for _ in range(2):
+                await admission.acquire()  # both cores busy with other requests
+            try:
+                calls = [
+                    asyncio.create_task(call(app, path, Upload(iter([form])), MULTIPART))
+                    for _ in range(16)
+                ]
+                while admission.stats.waiting < 16:
+                    assert not any(c.done() for c in calls), [c.result() for c in calls if c.done()]
+                    await asyncio.sleep(0.005)
+            finally:
+                for _ in range(2):
+                    admission.release()
+            return list(await asyncio.gather(*calls))
+
+    answers = asyncio.run(main())
+    assert [status for status, _, _ in answers] == [200] * 16, answers[0]
+
+
 def test_the_routes_the_guard_names_are_routes_of_the_app(settings: Settings) -> None:
     paths = set(create_app(settings).openapi()["paths"])  # every included API route
     for named in (VIDEO_ROUTES, JOB_ROUTES, JSON_IMAGE_ROUTES):

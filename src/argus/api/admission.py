@@ -17,6 +17,13 @@ from dataclasses import dataclass
 from argus.config.server import ServerSettings
 from argus.errors import Overloaded
 
+#: requests waiting per slot by default: with ``--workers N`` the kernel spreads connections over
+#: the workers unevenly (16 clients of a 2-worker server on 2 cores: 11 or more land on one
+#: worker about one time in five, past the 2 slots and 8 waiting of four per slot; the bench's
+#: 16-client run met 503s), so one worker's queue holds the machine's clients; a waiting body is
+#: held in memory up to Starlette's 1 MiB spool, beyond that in a temporary file
+QUEUE_PER_SLOT = 8
+
 
 @dataclass
 class AdmissionStats:
@@ -40,7 +47,7 @@ class Admission:
     @classmethod
     def from_settings(cls, settings: ServerSettings) -> Admission:
         slots = settings.max_concurrent or max(1, os.cpu_count() or 1)
-        queue = settings.max_queue or 4 * slots
+        queue = settings.max_queue or QUEUE_PER_SLOT * slots
         return cls(slots, queue, settings.queue_timeout_s)
 
     def _refuse(self, why: str) -> Overloaded:

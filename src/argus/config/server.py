@@ -52,7 +52,7 @@ class ServerSettings(BaseModel):
         "core. Further requests wait in a queue.",
     )
     max_queue: int = Field(
-        0, ge=0, description="Requests waiting for a heavy-work slot; 0: four per slot."
+        0, ge=0, description="Requests waiting for a heavy-work slot; 0: eight per slot."
     )
     queue_timeout_s: float = Field(
         15.0,
