@@ -20,8 +20,9 @@ from argus.errors import Overloaded
 #: requests waiting per slot by default: with ``--workers N`` the kernel spreads connections over
 #: the workers unevenly (16 clients of a 2-worker server on 2 cores: 11 or more land on one
 #: worker about one time in five, past the 2 slots and 8 waiting of four per slot; the bench's
-#: 16-client run met 503s), so one worker's queue holds the machine's clients; a waiting body is
-#: held in memory up to Starlette's 1 MiB spool, beyond that in a temporary file
+#: 16-client run met 503s), so one worker's queue holds the machine's clients. What a waiting
+#: request holds: an upload's form up to Starlette's 1 MiB spool in memory, the rest in a
+#: temporary file; a JSON body with a base64 image all of it (at most about 27 MiB by default)
 QUEUE_PER_SLOT = 8
 
 
