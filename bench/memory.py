@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import socket
 import subprocess
 import sys
@@ -32,6 +31,8 @@ from pathlib import Path
 import httpx
 import skimage.data
 from PIL import Image
+
+from startup import child_env  # bench/startup.py: the environment of a deployment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # support (processes)
 from support.processes import RESOURCE_TRACKER, age_s, cmdline, resident_mb
@@ -80,7 +81,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         env = {
-            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            **child_env(),
             "ARGUS_DATA_DIR": str(Path(tmp) / "data"),
             "ARGUS_OFFLINE": "1",
             "ARGUS_LOG_LEVEL": "warning",

@@ -61,6 +61,8 @@ import skimage.data
 from matplotlib import cbook
 from PIL import Image
 
+from startup import child_env  # bench/startup.py: the environment of a deployment
+
 RGB = np.ndarray[Any, Any]
 
 
@@ -404,10 +406,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> float:
-        # bytecode caching allowed, as an installed deployment has it (a shell that sets
-        # PYTHONDONTWRITEBYTECODE would make every start compile every module: 4.6 s to /health)
+        # bytecode caching allowed (a shell's PYTHONDONTWRITEBYTECODE made every start compile
+        # every module: 4.6 s to /health)
         env = {
-            **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+            **child_env(),
             "ARGUS_DATA_DIR": str(self.root / "data"),
             "ARGUS_OFFLINE": "1",
             "ARGUS_LOG_LEVEL": "warning",
